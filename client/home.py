@@ -1,0 +1,194 @@
+"""The home folder: settings, unit profile, database path, logs.
+
+Location: ``--home DIR``, else ``KBNN_CLIENT_HOME``, else the platform data
+folder. Treasury IT may preset settings with a ``kbnn-client.ini`` next to
+the executable or in ``%PROGRAMDATA%\\KBNN Client`` (read first, the user's
+``settings.ini`` overrides it).
+"""
+
+from __future__ import annotations
+
+import configparser
+import logging
+import logging.handlers
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from client.errors import InvalidInput, Problem
+
+APP_DIR_NAME = "KBNN Client"
+SETTINGS = "settings.ini"
+DATABASE = "kbnn.sqlite3"
+
+UNIT_FIELDS = ("code", "name", "treasury", "account", "account_kind", "prepared_by")
+
+
+def default_home() -> Path:
+    env = os.environ.get("KBNN_CLIENT_HOME")
+    if env:
+        return Path(env)
+    if sys.platform == "win32":
+        base = os.environ.get("APPDATA") or str(Path.home() / "AppData" / "Roaming")
+        return Path(base) / APP_DIR_NAME
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / APP_DIR_NAME
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "kbnn-client"
+
+
+def preset_files() -> list[Path]:
+    """Installer-provided defaults, read before the user's own settings."""
+    out = [Path(sys.executable).resolve().parent / "kbnn-client.ini"]
+    if sys.platform == "win32" and os.environ.get("PROGRAMDATA"):
+        out.append(Path(os.environ["PROGRAMDATA"]) / APP_DIR_NAME / "kbnn-client.ini")
+    if os.environ.get("KBNN_CLIENT_PRESET"):
+        out.append(Path(os.environ["KBNN_CLIENT_PRESET"]))
+    return out
+
+
+@dataclass
+class Unit:
+    code: str
+    name: str
+    treasury: str
+    account: str
+    account_kind: str
+    prepared_by: str = ""
+
+    def as_document_unit(self) -> dict:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "treasury": self.treasury,
+            "account": self.account,
+            "account_kind": self.account_kind,
+        }
+
+    def problems(self) -> list[Problem]:
+        out = []
+        if not re.fullmatch(r"\d{7}", self.code):
+            out.append(Problem("unit-code", "Mã đơn vị (mã ĐVQHNS) phải gồm đúng 7 chữ số.", "unit.code"))
+        if not self.name.strip():
+            out.append(Problem("unit-name", "Chưa nhập tên đơn vị.", "unit.name"))
+        if not re.fullmatch(r"[\d.]+", self.account) or not re.search(r"\d", self.account):
+            out.append(Problem("unit-account",
+                               "Tài khoản của đơn vị chỉ gồm chữ số và dấu chấm (ví dụ 9523.1.1047665).",
+                               "unit.account"))
+        if self.account_kind not in ("estimate", "deposit"):
+            out.append(Problem("unit-account-kind",
+                               "Loại tài khoản phải là «estimate» (dự toán) hoặc «deposit» (tiền gửi).",
+                               "unit.account_kind"))
+        return out
+
+
+class Home:
+    """One folder holding everything of one profile (real or training)."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path else default_home()
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.config = configparser.ConfigParser(interpolation=None)
+        self.config.read([str(p) for p in preset_files() if p.is_file()] + [str(self.settings_path)],
+                         encoding="utf-8")
+
+    # -- paths -------------------------------------------------------------
+    @property
+    def settings_path(self) -> Path:
+        return self.path / SETTINGS
+
+    @property
+    def db_path(self) -> Path:
+        return self.path / DATABASE
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.path / "logs"
+
+    @property
+    def training_dir(self) -> Path:
+        return self.path / "training-data"
+
+    # -- settings ----------------------------------------------------------
+    def get(self, section: str, key: str, default: str | None = None) -> str | None:
+        return self.config.get(section, key, fallback=default)
+
+    def set(self, section: str, key: str, value: str | None) -> None:
+        if not self.config.has_section(section):
+            self.config.add_section(section)
+        if value is None:
+            self.config.remove_option(section, key)
+        else:
+            self.config.set(section, key, value)
+
+    def save(self) -> None:
+        tmp = self.settings_path.with_suffix(".ini.tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            self.config.write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.settings_path)
+
+    @property
+    def is_training(self) -> bool:
+        return self.get("profile", "mode", "real") == "training"
+
+    # -- unit profile --------------------------------------------------------
+    def unit(self) -> Unit | None:
+        if not self.config.has_section("unit") or not self.get("unit", "code"):
+            return None
+        return Unit(**{f: self.get("unit", f, "") or "" for f in UNIT_FIELDS})
+
+    def require_unit(self) -> Unit:
+        unit = self.unit()
+        if unit is None:
+            raise InvalidInput("Chưa khai báo thông tin đơn vị. Hãy chạy: kbnn-client unit set --code … "
+                               "--name … --treasury … --account … --account-kind estimate")
+        return unit
+
+    def set_unit(self, unit: Unit) -> None:
+        problems = unit.problems()
+        if problems:
+            raise InvalidInput("Thông tin đơn vị chưa hợp lệ.", problems)
+        for f in UNIT_FIELDS:
+            self.set("unit", f, getattr(unit, f))
+        self.save()
+
+    # -- server --------------------------------------------------------------
+    def server(self) -> dict[str, str | None]:
+        return {
+            "url": self.get("server", "url"),
+            "unit": self.get("server", "unit"),
+            "user": self.get("server", "user"),
+            "ca_file": self.get("server", "ca_file"),
+        }
+
+
+class _SecretFilter(logging.Filter):
+    """Last line of defence: scrub anything that looks like a secret."""
+
+    _pat = re.compile(r"(?i)(password|passwd|pin|token|authorization|bearer)(\"?\s*[:=]\s*\"?|\s+)([^\s\",}]+)")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.getMessage()
+        scrubbed = self._pat.sub(lambda m: f"{m.group(1)}{m.group(2)}***", msg)
+        if scrubbed != msg:
+            record.msg, record.args = scrubbed, ()
+        return True
+
+
+def setup_logging(home: Home, level: int = logging.INFO) -> None:
+    home.logs_dir.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger("client")
+    for h in list(root.handlers):
+        if getattr(h, "_kbnn", False):
+            root.removeHandler(h)
+    handler = logging.handlers.RotatingFileHandler(
+        home.logs_dir / "kbnn-client.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_SecretFilter())
+    handler._kbnn = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)

@@ -1,0 +1,156 @@
+"""Money: integer đồng, Vietnamese formatting and the amount in words.
+
+VND has no minor unit on these forms, so every amount is an ``int`` (never a
+float). The words follow reference/domain.md, "Amount in words".
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["amount_in_words", "format_vnd", "parse_vnd"]
+
+_DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
+_BILLION = 1_000_000_000
+
+
+def _require_int(amount: object, what: str = "amount") -> int:
+    # bool is an int subclass; a float is never money here.
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise TypeError(f"{what} must be an int number of đồng, not {type(amount).__name__}")
+    return amount
+
+
+def _read_triple(n: int, full: bool, zero_tens: str, four: str) -> list[str]:
+    """Read 0 < n < 1000. ``full``: the hundreds are read even when zero."""
+    hundreds, rest = divmod(n, 100)
+    tens, units = divmod(rest, 10)
+    words: list[str] = []
+    if full or hundreds:
+        words += [_DIGITS[hundreds], "trăm"]
+    if tens == 0:
+        if units:
+            if words:
+                words.append(zero_tens)
+            words.append(_DIGITS[units])
+        return words
+    if tens == 1:
+        words.append("mười")
+        if units:
+            words.append("lăm" if units == 5 else _DIGITS[units])
+        return words
+    words += [_DIGITS[tens], "mươi"]
+    if units == 1:
+        words.append("mốt")
+    elif units == 4:
+        words.append(four)
+    elif units == 5:
+        words.append("lăm")
+    elif units:
+        words.append(_DIGITS[units])
+    return words
+
+
+def _read_below_billion(n: int, leading: bool, zero_tens: str, four: str,
+                        thousand: str) -> list[str]:
+    """Read 0 <= n < 10^9; ``leading``: nothing is read before it."""
+    words: list[str] = []
+    groups = ((n // 1_000_000, "triệu"), (n // 1000 % 1000, thousand), (n % 1000, ""))
+    for value, scale in groups:
+        if value == 0:
+            continue  # an all-zero group is skipped
+        words += _read_triple(value, full=not (leading and not words), zero_tens=zero_tens,
+                              four=four)
+        if scale:
+            words.append(scale)
+    return words
+
+
+def _read(n: int, leading: bool, zero_tens: str, four: str, thousand: str) -> list[str]:
+    """Read n >= 0; above 10^9 the scale "tỷ" repeats (10^12 = một nghìn tỷ)."""
+    billions, rest = divmod(n, _BILLION)
+    words: list[str] = []
+    if billions:
+        words += _read(billions, leading, zero_tens, four, thousand)
+        words.append("tỷ")
+    words += _read_below_billion(rest, leading and not words, zero_tens, four, thousand)
+    return words
+
+
+def amount_in_words(amount: int, *, zero_tens: str = "linh", four: str = "tư",
+                    thousand: str = "nghìn") -> str:
+    """The amount read out in Vietnamese, capitalised, ending in " đồng".
+
+    ``zero_tens`` ("linh" or "lẻ"), ``four`` after "mươi" ("tư" or "bốn") and
+    ``thousand`` ("nghìn" or "ngàn") are the regional settings.
+
+    >>> amount_in_words(1000005)
+    'Một triệu không trăm linh năm đồng'
+    """
+    _require_int(amount)
+    if amount == 0:
+        words = ["không"]
+    else:
+        words = _read(abs(amount), True, zero_tens, four, thousand)
+        if amount < 0:
+            words.insert(0, "âm")
+    text = " ".join(words) + " đồng"
+    return text[0].upper() + text[1:]
+
+
+def format_vnd(amount: int) -> str:
+    """1234567 -> "1.234.567"; -5000 -> "-5.000" (dot as thousands separator)."""
+    _require_int(amount)
+    return f"{amount:,}".replace(",", ".")
+
+
+_CURRENCY_SUFFIX = re.compile(r"(?:đồng|đ|vnđ|vnd|d)\.?$", re.IGNORECASE)
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
+_GROUPED = re.compile(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*")
+
+
+def parse_vnd(text: str) -> int:
+    """Read an amount typed by a person: "1.234.567", "1,234,567", "1 234 567 đ".
+
+    Thousands separators may be dots, commas or spaces (one kind per number).
+    A fraction is accepted only when it is zero ("1.234.567,00"); any other
+    decimal ("12,5") or text that is not a number raises ``ValueError``.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be str, not {type(text).__name__}")
+    original = text
+    s = _SPACES.sub(" ", text).strip()
+    s = _CURRENCY_SUFFIX.sub("", s).strip()
+    negative = False
+    if s[:1] in ("-", "\u2212"):
+        negative = True
+        s = s[1:].strip()
+    elif s[:1] == "+":
+        s = s[1:].strip()
+    # Spaces between digit groups: "1 234 567"
+    if re.fullmatch(r"\d{1,3}(?: \d{3})+", s):
+        s = s.replace(" ", "")
+    if not s:
+        raise ValueError(f"«{original}» không phải là số tiền")
+    if s.isdigit() and s.isascii():
+        value = int(s)
+    else:
+        value = _parse_separated(s, original)
+    return -value if negative else value
+
+
+def _parse_separated(s: str, original: str) -> int:
+    integer, fraction = s, ""
+    # A trailing fraction of one or two digits after the last separator.
+    m = re.fullmatch(r"(.*?)([.,])(\d{1,2})", s)
+    if m:
+        integer, sep, fraction = m.group(1), m.group(2), m.group(3)
+        if sep in integer:
+            # "1.234.56": the same mark cannot be both thousands and decimal
+            raise ValueError(f"«{original}» không phải là số tiền hợp lệ")
+    if not (integer.isascii() and (integer.isdigit() or _GROUPED.fullmatch(integer))):
+        raise ValueError(f"«{original}» không phải là số tiền hợp lệ")
+    if fraction.strip("0"):
+        raise ValueError(
+            f"«{original}» có phần lẻ sau dấu thập phân: số tiền phải là số nguyên đồng")
+    return int(integer.replace(".", "").replace(",", ""))

@@ -1,0 +1,296 @@
+"""What both forms share: fonts, styles, the page canvas, small text helpers.
+
+Output is deterministic: the PDF's dates and /ID are derived from the
+document (not the clock, not ``SOURCE_DATE_EPOCH``), fonts are embedded as
+subsets with stable names, so the same document gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as _dt
+import hashlib
+import io
+import threading
+from collections.abc import Callable
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    PageTemplate,
+    Paragraph,
+    Table,
+    TableStyle,
+)
+
+from client.money import format_vnd
+from client.resources import resource
+
+SERIF = "KbnnSerif"
+SERIF_BOLD = "KbnnSerif-Bold"
+SERIF_ITALIC = "KbnnSerif-Italic"
+SANS = "KbnnSans"  # has the ballot-box glyphs ☐ ☒ that DejaVu Serif lacks
+_FONT_FILES = {
+    SERIF: "DejaVuSerif.ttf",
+    SERIF_BOLD: "DejaVuSerif-Bold.ttf",
+    SERIF_ITALIC: "DejaVuSerif-Italic.ttf",
+    SANS: "DejaVuSans.ttf",
+}
+_fonts_lock = threading.Lock()
+_fonts_ready = False
+
+BOX_TICKED = "\u2612"
+BOX_EMPTY = "\u2610"
+DOTS = "\u2026" * 6
+
+
+def register_fonts() -> None:
+    """Register the embedded TrueType fonts once per process."""
+    global _fonts_ready
+    with _fonts_lock:
+        if _fonts_ready:
+            return
+        for name, filename in _FONT_FILES.items():
+            pdfmetrics.registerFont(TTFont(name, str(resource("fonts", filename))))
+        pdfmetrics.registerFontFamily(SERIF, normal=SERIF, bold=SERIF_BOLD, italic=SERIF_ITALIC,
+                                      boldItalic=SERIF_BOLD)
+        _fonts_ready = True
+
+
+def style(name: str, size: float = 9, *, font: str = SERIF, align: int = TA_LEFT,
+          leading: float | None = None, space_after: float = 0,
+          space_before: float = 0) -> ParagraphStyle:
+    return ParagraphStyle(name, fontName=font, fontSize=size,
+                          leading=leading if leading is not None else size * 1.25,
+                          alignment=align, spaceAfter=space_after, spaceBefore=space_before)
+
+
+def para(text: str, st: ParagraphStyle) -> Paragraph:
+    """A paragraph of markup; put user text through ``esc`` first."""
+    return Paragraph(text, st)
+
+
+def esc(value: Any) -> str:
+    return escape("" if value is None else str(value))
+
+
+def money(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_vnd(value)
+    return "" if value is None else str(value)
+
+
+def money_or_blank(value: Any) -> str:
+    return "" if value == 0 and not isinstance(value, bool) else money(value)
+
+
+def signed_money(value: int) -> str:
+    return ("+" if value > 0 else "") + format_vnd(value)
+
+
+def parse_date(value: Any) -> _dt.date | None:
+    try:
+        return _dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def long_date(value: Any, *, capital: bool = False) -> str:
+    """"ngày 05 tháng 10 năm 2026" (dotted placeholders when absent)."""
+    d = parse_date(value)
+    text = (f"ngày {d.day:02d} tháng {d.month:02d} năm {d.year}" if d
+            else "ngày \u2026\u2026 tháng \u2026\u2026 năm \u2026\u2026\u2026\u2026")
+    return text[0].upper() + text[1:] if capital else text
+
+
+def short_date(value: Any) -> str:
+    d = parse_date(value)
+    return f"{d.day:02d}/{d.month:02d}/{d.year}" if d else ("" if value is None else str(value))
+
+
+MAX_CELL_LINES = 30
+
+
+def wrap(text: Any, font: str, size: float, width: float) -> str:
+    """Plain text broken into lines that fit ``width`` (fast: no Paragraph per cell).
+
+    At most ``MAX_CELL_LINES`` lines (the last ending in "…"), so that one row
+    always fits on a page.
+    """
+    s = "" if text is None else " ".join(str(text).split())
+    if not s:
+        return ""
+    if pdfmetrics.stringWidth(s, font, size) <= width:
+        return s
+    lines = simpleSplit(s, font, size, width)
+    if len(lines) > MAX_CELL_LINES:
+        lines = lines[:MAX_CELL_LINES]
+        lines[-1] = lines[-1][:-2] + "…"
+    return "\n".join(lines)
+
+
+def text_width(text: str, font: str, size: float) -> float:
+    return pdfmetrics.stringWidth(text, font, size)
+
+
+class PagedTable(Flowable):
+    """A long table laid out one page at a time, column headings on every page.
+
+    reportlab's own ``Table`` re-measures all remaining rows at every page
+    break (quadratic: minutes for 10 000 lines). Here the body rows are plain
+    strings whose heights are known in advance, so each page gets its own
+    small ``Table`` (headings + the rows that fit) and splitting is a bisect.
+
+    ``row_styles[i]`` holds commands for body row ``i`` written with the row
+    as ``None``: ``("FONT", (0, None), (-1, None), ...)``.
+    """
+
+    def __init__(self, *, header: list[list[Any]], body: list[list[Any]], widths: list[float],
+                 commands: list[tuple], row_styles: dict[int, list[tuple]], leading: float,
+                 vpad: float, start: int = 0, _shared: dict | None = None) -> None:
+        super().__init__()
+        if _shared is None:
+            heights = [leading * max(len(str(c).split("\n")) if c else 1 for c in row) + vpad
+                       for row in body]
+            prefix = [0.0]
+            for h in heights:
+                prefix.append(prefix[-1] + h)
+            _shared = {"header": header, "body": body, "widths": widths, "commands": commands,
+                       "row_styles": row_styles, "heights": heights, "prefix": prefix,
+                       "header_height": None}
+        self._s = _shared
+        self._start = start
+
+    def _header_height(self, avail_width: float) -> float:
+        s = self._s
+        if s["header_height"] is None:
+            t = self._table(0, 0)
+            s["header_height"] = t.wrap(avail_width, 10**6)[1]
+        return s["header_height"]
+
+    def _table(self, i: int, j: int) -> Table:
+        s = self._s
+        n_head = len(s["header"])
+        commands = list(s["commands"])
+        for k in range(i, j):
+            for cmd in s["row_styles"].get(k, ()):
+                name, (c0, _), (c1, _), *args = cmd
+                r = n_head + k - i
+                commands.append((name, (c0, r), (c1, r), *args))
+        table = Table(s["header"] + s["body"][i:j], colWidths=s["widths"],
+                      rowHeights=[None] * n_head + s["heights"][i:j], repeatRows=n_head)
+        table.setStyle(TableStyle(commands))
+        return table
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        s = self._s
+        self.width = sum(s["widths"])
+        self.height = (self._header_height(avail_width)
+                       + s["prefix"][len(s["body"])] - s["prefix"][self._start])
+        return self.width, self.height
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        s = self._s
+        prefix = s["prefix"]
+        room = avail_height - self._header_height(avail_width) + prefix[self._start]
+        end = bisect.bisect_right(prefix, room + 1e-6) - 1
+        end = min(end, len(s["body"]))
+        if end <= self._start:
+            return []
+        if end == len(s["body"]):
+            return [self._table(self._start, end)]
+        return [self._table(self._start, end),
+                PagedTable(header=[], body=[], widths=[], commands=[], row_styles={},
+                           leading=0, vpad=0, start=end, _shared=s)]
+
+    def draw(self) -> None:
+        table = self._table(self._start, len(self._s["body"]))
+        table.wrapOn(self.canv, self.width, self.height)
+        table.drawOn(self.canv, 0, 0)
+
+
+class _FixedTimeStamp:
+    """Stands in for reportlab's TimeStamp: the document's own date, Vietnam time."""
+
+    def __init__(self, day: _dt.date) -> None:
+        moment = _dt.datetime(day.year, day.month, day.day, 0, 0, 0)
+        self.t = (moment - _dt.datetime(1970, 1, 1)).total_seconds() - 7 * 3600
+        self.lt = moment.timetuple()
+        self.YMDhms = (day.year, day.month, day.day, 0, 0, 0)
+        self.dhh = 7
+        self.dmm = 0
+        self.tzname = "+07"
+
+
+def _canvas_class(seed: bytes, day: _dt.date,
+                  footer: Callable[[Canvas, int, int], None]) -> type[Canvas]:
+    class FormCanvas(Canvas):
+        """Deterministic dates and /ID; draws "Trang x/y" once the page count is known."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["invariant"] = 1
+            super().__init__(*args, **kwargs)
+            pdf = self._doc
+            pdf._timeStamp = _FixedTimeStamp(day)
+            signature = hashlib.md5(usedforsecurity=False)
+            signature.update(b"kbnn-client document " + seed)
+            pdf.signature = signature
+            self._saved_pages: list[dict] = []
+
+        def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+            self._saved_pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._saved_pages)
+            for number, state in enumerate(self._saved_pages, start=1):
+                self.__dict__.update(state)
+                footer(self, number, total)
+                Canvas.showPage(self)
+            Canvas.save(self)
+
+    return FormCanvas
+
+
+def build_pdf(flowables: list, *, pagesize: tuple[float, float], margins: tuple[float, ...],
+              seed: bytes, day: _dt.date | None, title: str, author: str, subject: str,
+              keywords: str, footer: Callable[[Canvas, int, int], None]) -> bytes:
+    """Lay ``flowables`` out on pages and return the PDF bytes."""
+    left, right, top, bottom = margins
+    out = io.BytesIO()
+    template = BaseDocTemplate(
+        out, pagesize=pagesize, leftMargin=left, rightMargin=right, topMargin=top,
+        bottomMargin=bottom, title=title, author=author, subject=subject, keywords=keywords,
+        creator="KBNN Client", invariant=1, lang="vi-VN", initialFontName=SERIF,
+        initialFontSize=9)
+    frame = Frame(left, bottom, pagesize[0] - left - right, pagesize[1] - top - bottom,
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body")
+    template.addPageTemplates([PageTemplate(id="form", frames=[frame], pagesize=pagesize)])
+    canvas_class = _canvas_class(seed, day or _dt.date(2000, 1, 1), footer)
+    template.build(flowables, canvasmaker=canvas_class)
+    return out.getvalue()
+
+
+def document_seed(doc: dict) -> bytes:
+    """Bytes that identify the document's content, for the PDF /ID."""
+    import json
+
+    canonical = json.dumps(doc, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest().encode("ascii")
+
+
+__all__ = [
+    "BOX_EMPTY", "BOX_TICKED", "DOTS", "PagedTable", "SANS", "SERIF", "SERIF_BOLD", "SERIF_ITALIC", "TA_CENTER",
+    "TA_LEFT", "TA_RIGHT", "build_pdf", "document_seed", "esc", "long_date", "money",
+    "money_or_blank", "para", "parse_date", "register_fonts", "short_date",
+    "signed_money", "style", "text_width", "wrap",
+]
