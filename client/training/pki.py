@@ -1,0 +1,209 @@
+"""Training PKI: a local CA and signer certificates shaped like Vietnamese ones.
+
+For training mode only: the CA key is written unencrypted next to its
+certificate in the training folder. Signer subjects follow the convention of
+government-unit certificates (domain.md): ``C=VN, ST=…, L=…, O=<organisation>,
+UID=MST:…, UID=MNS:<unit code>, UID=CCCD:…, CN=<NAME>``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+
+from client.signing.certs import UID_OID
+
+CA_CERT_FILE = "ca.pem"
+CA_KEY_FILE = "ca.key.pem"
+CA_YEARS = 10
+SIGNER_DAYS = 2 * 365
+
+_UID = x509.ObjectIdentifier(UID_OID)
+_KEY_USAGE_ARGS = {
+    "digitalSignature": "digital_signature",
+    "nonRepudiation": "content_commitment",
+    "contentCommitment": "content_commitment",
+    "keyEncipherment": "key_encipherment",
+    "dataEncipherment": "data_encipherment",
+    "keyAgreement": "key_agreement",
+    "keyCertSign": "key_cert_sign",
+    "cRLSign": "crl_sign",
+}
+
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+@dataclass
+class TrainingCA:
+    """The training CA: its certificate (DER) and private key."""
+
+    cert_der: bytes
+    key: Any  # rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+
+    @property
+    def cert(self) -> x509.Certificate:
+        return x509.load_der_x509_certificate(self.cert_der)
+
+    def cert_pem(self) -> bytes:
+        return self.cert.public_bytes(serialization.Encoding.PEM)
+
+    def key_pem(self) -> bytes:
+        return self.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
+
+def _new_key(key_type: str) -> PrivateKey:
+    if key_type == "rsa":
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    if key_type == "ec":
+        return ec.generate_private_key(ec.SECP256R1())
+    raise ValueError(f"unknown key type {key_type!r} (expected 'rsa' or 'ec')")
+
+
+def create_ca(name: str = "KBNN Client Training CA", *, key_type: str = "rsa") -> TrainingCA:
+    """A self-signed CA (RSA 2048 by default, or EC P-256), valid for 10 years."""
+    key = _new_key(key_type)
+    now = datetime.now(UTC).replace(microsecond=0)
+    subject = x509.Name([
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "KBNN Client (đào tạo)"),
+        x509.NameAttribute(NameOID.COMMON_NAME, _nfc(name)),
+    ])
+    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365 * CA_YEARS + CA_YEARS // 4))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False, content_commitment=False, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                crl_sign=True, encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(ski, critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return TrainingCA(cert.public_bytes(serialization.Encoding.DER), key)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_or_create_ca(folder: Path) -> TrainingCA:
+    """The CA stored in ``folder`` (``ca.pem`` + ``ca.key.pem``), created on first use."""
+    folder = Path(folder)
+    cert_path, key_path = folder / CA_CERT_FILE, folder / CA_KEY_FILE
+    if cert_path.exists() and key_path.exists():
+        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+        return TrainingCA(cert.public_bytes(serialization.Encoding.DER), key)
+    folder.mkdir(parents=True, exist_ok=True)
+    ca = create_ca()
+    # Key first: a certificate without its key would be useless on the next start.
+    _write_atomic(key_path, ca.key_pem())
+    try:
+        os.chmod(key_path, 0o600)
+    except OSError:  # pragma: no cover - e.g. filesystems without modes
+        pass
+    _write_atomic(cert_path, ca.cert_pem())
+    return ca
+
+
+def _key_usage(names: tuple[str, ...]) -> x509.KeyUsage:
+    flags = dict.fromkeys(set(_KEY_USAGE_ARGS.values()), False)
+    for name in names:
+        try:
+            flags[_KEY_USAGE_ARGS[name]] = True
+        except KeyError:
+            raise ValueError(f"unknown key usage {name!r}") from None
+    return x509.KeyUsage(**flags, encipher_only=False, decipher_only=False)
+
+
+def signer_subject(*, name: str, organisation: str, unit_code: str,
+                   cccd: str | None = None, mst: str | None = None,
+                   province: str | None = "Hà Nội", locality: str | None = None) -> x509.Name:
+    """The subject of a signer certificate in the Vietnamese government-unit shape."""
+    attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN")]
+    if province:
+        attrs.append(x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, _nfc(province)))
+    if locality:
+        attrs.append(x509.NameAttribute(NameOID.LOCALITY_NAME, _nfc(locality)))
+    attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, _nfc(organisation)))
+    if mst:
+        attrs.append(x509.NameAttribute(_UID, f"MST:{mst}"))
+    attrs.append(x509.NameAttribute(_UID, f"MNS:{unit_code}"))
+    if cccd:
+        attrs.append(x509.NameAttribute(_UID, f"CCCD:{cccd}"))
+    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, _nfc(name)))
+    return x509.Name(attrs)
+
+
+def issue_signer_cert(ca: TrainingCA, public_key: Any, *, name: str, organisation: str,
+                      unit_code: str, cccd: str | None = None,
+                      not_before: datetime | None = None, not_after: datetime | None = None,
+                      key_usage: tuple[str, ...] = ("digitalSignature", "nonRepudiation"),
+                      mst: str | None = None, province: str | None = "Hà Nội",
+                      locality: str | None = None) -> bytes:
+    """Issue a signer certificate for ``public_key`` (a ``cryptography`` public key); DER.
+
+    Validity defaults to [now - 1 hour, now + 2 years]. An empty ``key_usage``
+    leaves the KeyUsage extension out.
+    """
+    now = datetime.now(UTC).replace(microsecond=0)
+    not_before = not_before or now - timedelta(hours=1)
+    not_after = not_after or now + timedelta(days=SIGNER_DAYS)
+    ca_cert = ca.cert
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(signer_subject(name=name, organisation=organisation, unit_code=unit_code,
+                                     cccd=cccd, mst=mst, province=province, locality=locality))
+        .issuer_name(ca_cert.subject)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
+            critical=False,
+        )
+    )
+    if key_usage:
+        builder = builder.add_extension(_key_usage(tuple(key_usage)), critical=True)
+    cert = builder.sign(ca.key, hashes.SHA256())
+    return cert.public_bytes(serialization.Encoding.DER)
