@@ -1,0 +1,401 @@
+"""The durable outbox against the sandbox treasury over loopback HTTP."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from asn1crypto import cms
+
+from client.errors import InvalidInput
+from client.sandbox.server import start_sandbox
+from client.store.db import connect, parse_iso
+from client.store.documents import DocumentRepo
+from client.transport import outbox as outbox_mod
+from client.transport.api import AuthError, TreasuryClient
+from client.transport.outbox import Outbox, backoff_delay, parse_retry_after
+from tests.integration.sandbox_support import (
+    PASSWORD,
+    STRANGER_CERT,
+    UNIT,
+    USER,
+    FakeVerifier,
+    document,
+    fake_package,
+    signers_for,
+)
+
+
+def _summary(doc: dict) -> dict:
+    return {"kind": doc["kind"], "number": doc["number"], "total": doc["total"],
+            "period": doc.get("period"), "lines": len(doc["lines"]), "id": doc["id"]}
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "home" / "kbnn.sqlite3"
+
+
+@pytest.fixture
+def conn(db_path):
+    c = connect(db_path)
+    yield c
+    c.close()
+
+
+def _sandbox(data_dir, port=0, **kw):
+    kw.setdefault("advance", 0)
+    return start_sandbox(port=port, data_dir=data_dir, units=[(UNIT, USER, PASSWORD)],
+                         signers=signers_for(), verifier=FakeVerifier(), **kw)
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    srv = _sandbox(tmp_path / "sb")
+    yield srv
+    srv.stop()
+
+
+def _api(url: str, password: str = PASSWORD) -> TreasuryClient:
+    return TreasuryClient(url, unit_code=UNIT, username=USER, password=lambda: password,
+                          timeout=(1.0, 5.0))
+
+
+def _queue_document(conn, number="BL-10/2026", **pkg_kw) -> tuple[int, int, bytes]:
+    doc = document(number=number)
+    docs = DocumentRepo(conn)
+    local = docs.add_draft(json.dumps(doc).encode(), _summary(doc), title="Lương tháng 10")
+    package = fake_package(doc, **pkg_kw)
+    docs.set_package(local, package, "signed")
+    item = Outbox(conn).enqueue(package, _summary(doc), document_local_id=local)
+    return local, item, package
+
+
+def test_enqueue_is_durable_and_atomic(conn, db_path):
+    local, item_id, package = _queue_document(conn)
+    other = connect(db_path)  # a new connection (another process) sees it at once
+    try:
+        item = Outbox(other).get(item_id)
+        assert item.state == "queued" and item.attempts == 0 and item.next_try is None
+        assert item.document_number == "BL-10/2026" and item.total == 15_000_000
+        assert item.kind == "salary-table" and item.document_local_id == local
+        uuid.UUID(item.idempotency_key)
+        assert Outbox(other).package(item_id) == package
+        assert DocumentRepo(other).get(local).state == "queued"
+        assert item.to_json()["idempotency_key"] == item.idempotency_key
+        json.dumps(item.to_json())
+    finally:
+        other.close()
+    # the same package twice is refused; a failing enqueue changes nothing
+    with pytest.raises(InvalidInput):
+        Outbox(conn).enqueue(package, {"kind": "salary-table", "number": "x", "total": 1})
+    with pytest.raises(InvalidInput):
+        Outbox(conn).enqueue(b"other", {"kind": "k", "number": "n", "total": 1},
+                             document_local_id=999)
+    assert len(Outbox(conn).items()) == 1
+    # a queued document's package can no longer be replaced
+    with pytest.raises(InvalidInput):
+        DocumentRepo(conn).set_package(local, b"new", "signed")
+
+
+def test_flush_sends_and_records_id(conn, sandbox):
+    local, item_id, _ = _queue_document(conn)
+    api = _api(sandbox.base_url)
+    result = Outbox(conn).flush(api)
+    assert (result.sent, result.failed, result.waiting, result.unreachable) == (1, 0, 0, False)
+    item = Outbox(conn).get(item_id)
+    assert item.state == "sent" and item.submission_id and item.treasury_status == "received"
+    assert item.status_text == "Đã tiếp nhận" and item.attempts == 1
+    assert DocumentRepo(conn).get(local).state == "sent"
+    assert [h["status"] for h in Outbox(conn).history(item_id)] == ["received"]
+    assert api.get(item.submission_id)["document"]["number"] == "BL-10/2026"
+    # nothing left to send
+    again = Outbox(conn).flush(api)
+    assert (again.sent, again.failed, again.waiting) == (0, 0, 0)
+    assert len(api.changes(None)) == 1
+
+
+def test_unreachable_then_sent_exactly_once(conn, tmp_path):
+    data_dir = tmp_path / "sb"
+    srv = _sandbox(data_dir)
+    port = srv.port
+    srv.stop()
+    local, item_id, _ = _queue_document(conn)
+    now = datetime.now(UTC)
+    result = Outbox(conn).flush(_api(srv.base_url), now=now)
+    assert result.unreachable and result.sent == 0 and result.failed == 1
+    assert result.errors and "kết nối" in result.errors[0]
+    item = Outbox(conn).get(item_id)
+    assert item.state == "queued" and item.attempts == 1 and item.last_error
+    next_try = parse_iso(item.next_try)
+    assert now < next_try <= now + timedelta(seconds=5)
+    assert DocumentRepo(conn).get(local).state == "queued"
+
+    srv2 = _sandbox(data_dir, port=port)
+    try:
+        api = _api(srv2.base_url)
+        # not due yet: it waits
+        early = Outbox(conn).flush(api, now=now)
+        assert (early.sent, early.waiting) == (0, 1)
+        done = Outbox(conn).flush(api, now=next_try)
+        assert done.sent == 1 and not done.unreachable
+        item = Outbox(conn).get(item_id)
+        assert item.state == "sent" and item.attempts == 2
+        assert [s["id"] for s in api.changes(None)] == [item.submission_id]
+    finally:
+        srv2.stop()
+
+
+def test_lost_answer_is_not_a_duplicate(conn, sandbox):
+    """The treasury got it but the answer was lost: the retry gets the first answer back."""
+    _, item_id, package = _queue_document(conn)
+    api = _api(sandbox.base_url)
+    first = api.submit(package, Outbox(conn).get(item_id).idempotency_key)
+    assert first.status == 201
+    result = Outbox(conn).flush(api, force=True)
+    assert result.sent == 1
+    assert Outbox(conn).get(item_id).submission_id == first.body["id"]
+    assert len(api.changes(None)) == 1
+
+
+def test_interrupted_send_is_retried_with_same_key(conn, sandbox):
+    """A sender that died after marking an item 'sending' leaves it for the next flush."""
+    _, item_id, _ = _queue_document(conn)
+    conn.execute("UPDATE outbox SET state = 'sending' WHERE local_id = ?", (item_id,))
+    assert Outbox(conn).flush(_api(sandbox.base_url)).sent == 1
+    assert Outbox(conn).get(item_id).state == "sent"
+
+
+def test_invalid_package_needs_attention(conn, sandbox):
+    local, item_id, _ = _queue_document(conn, signatures=[("chief-accountant", STRANGER_CERT)])
+    result = Outbox(conn).flush(_api(sandbox.base_url))
+    assert result.sent == 0 and result.failed == 1 and not result.unreachable
+    item = Outbox(conn).get(item_id)
+    assert item.state == "needs-attention" and item.submission_id is None and item.next_try is None
+    assert "chưa được đăng ký" in item.reason and "Kế toán trưởng" in item.reason
+    assert [p.code for p in item.problems] == ["signer-not-registered", "incomplete"]
+    assert DocumentRepo(conn).get(local).state == "rejected"
+    # never re-sent by itself
+    assert Outbox(conn).flush(_api(sandbox.base_url), force=True).failed == 0
+    # it can be withdrawn, and the document may get a new package
+    Outbox(conn).cancel(item_id)
+    assert Outbox(conn).get(item_id).state == "cancelled"
+    assert DocumentRepo(conn).get(local).state == "signed"
+    DocumentRepo(conn).set_package(local, fake_package(), "signed")
+
+
+def test_cancel_refused_once_treasury_has_it(conn, sandbox):
+    _, item_id, _ = _queue_document(conn)
+    Outbox(conn).flush(_api(sandbox.base_url))
+    with pytest.raises(InvalidInput):
+        Outbox(conn).cancel(item_id)
+
+
+def test_cancel_queued_item_is_not_sent(conn, sandbox):
+    _, item_id, _ = _queue_document(conn)
+    Outbox(conn).cancel(item_id)
+    result = Outbox(conn).flush(_api(sandbox.base_url), force=True)
+    assert (result.sent, result.waiting) == (0, 0)
+    assert _api(sandbox.base_url).changes(None) == []
+
+
+def test_bad_password_stops_flush(conn, sandbox):
+    _, item_id, _ = _queue_document(conn)
+    with pytest.raises(AuthError):
+        Outbox(conn).flush(_api(sandbox.base_url, password="sai"))
+    item = Outbox(conn).get(item_id)
+    assert item.state == "queued" and item.attempts == 0
+    # the lease was released: a good flush goes through
+    assert Outbox(conn).flush(_api(sandbox.base_url)).sent == 1
+
+
+def test_one_sender_at_a_time(conn, db_path, sandbox):
+    _, item_id, _ = _queue_document(conn)
+    holder = Outbox(conn)
+    assert holder._take_lease()
+    other_conn = connect(db_path)
+    try:
+        result = Outbox(other_conn).flush(_api(sandbox.base_url), force=True)
+        assert result.sent == 0 and result.waiting == 1 and result.errors
+        assert Outbox(other_conn).get(item_id).state == "queued"
+        # a later flush "now" does not steal a live lease
+        later = datetime.now(UTC) + timedelta(seconds=outbox_mod.LEASE_SECONDS + 1)
+        assert Outbox(other_conn).flush(_api(sandbox.base_url), now=later).sent == 0
+        # an expired lease (its process died) does not block
+        conn.execute("UPDATE locks SET expires_at = ?",
+                     ((datetime.now(UTC) - timedelta(seconds=1)).isoformat(),))
+        assert Outbox(other_conn).flush(_api(sandbox.base_url)).sent == 1
+    finally:
+        other_conn.close()
+
+
+def test_refresh_follows_to_paid(conn, tmp_path):
+    srv = _sandbox(tmp_path / "sb", advance=0.2)
+    try:
+        api = _api(srv.base_url)
+        local, item_id, _ = _queue_document(conn)
+        local2, item2, _ = _queue_document(conn, number="BL-11/2026")
+        ob = Outbox(conn)
+        assert ob.flush(api).sent == 2
+        seen_states = set()
+        deadline = time.monotonic() + 10
+        while ob.get(item_id).treasury_status != "paid" or not ob.get(item2).has_receipt:
+            assert time.monotonic() < deadline, ob.get(item_id)
+            changed = ob.refresh(api)
+            assert all(i.local_id in (item_id, item2) for i in changed)
+            seen_states.add(DocumentRepo(conn).get(local).state)
+            time.sleep(0.05)
+        assert seen_states <= {"sent", "accepted", "paid"}
+        item = ob.get(item_id)
+        assert item.treasury_status == "paid" and item.status_text == "Đã thanh toán"
+        assert item.has_receipt
+        hist = ob.history(item_id)
+        assert [h["status"] for h in hist] == ["received", "accepted", "paid"]
+        assert [h["at"] for h in hist] == sorted(h["at"] for h in hist)
+        assert DocumentRepo(conn).get(local).state == "paid"
+        assert DocumentRepo(conn).get(local2).state == "paid"
+        receipt = ob.receipt(item_id)
+        content = cms.ContentInfo.load(receipt)["content"]["encap_content_info"]["content"].native
+        assert json.loads(content)["id"] == item.submission_id
+        # final: nothing more to pull, history not duplicated
+        assert ob.refresh(api) == []
+        assert len(ob.history(item_id)) == 3
+    finally:
+        srv.stop()
+
+
+def test_refresh_reports_only_changes(conn, sandbox):
+    import requests
+
+    _, item_id, _ = _queue_document(conn)
+    api = _api(sandbox.base_url)
+    ob = Outbox(conn)
+    ob.flush(api)
+    assert ob.refresh(api) == []  # still received: nothing new
+    sid = ob.get(item_id).submission_id
+    requests.post(f"{sandbox.base_url}/_admin/submissions/{sid}/status", timeout=5,
+                  json={"status": "accepted"})
+    [item] = ob.refresh(api)
+    assert item.local_id == item_id and item.treasury_status == "accepted"
+    assert ob.refresh(api) == []
+
+
+def test_refresh_rejected_keeps_reason(conn, sandbox):
+    import requests
+
+    local, item_id, _ = _queue_document(conn)
+    api = _api(sandbox.base_url)
+    ob = Outbox(conn)
+    ob.flush(api)
+    sid = ob.get(item_id).submission_id
+    requests.post(f"{sandbox.base_url}/_admin/submissions/{sid}/status", timeout=5,
+                  json={"status": "rejected", "reason": "Sai số tài khoản của dòng 2"})
+    [item] = ob.refresh(api)
+    assert item.treasury_status == "rejected" and item.reason == "Sai số tài khoản của dòng 2"
+    assert item.state == "sent"
+    assert DocumentRepo(conn).get(local).state == "rejected"
+    assert ob.history(item_id)[-1]["note"] == "Sai số tài khoản của dòng 2"
+    assert ob.refresh_one(api, item_id).treasury_status == "rejected"
+
+
+def test_backoff_and_retry_after():
+    for attempts in range(1, 12):
+        ceiling = min(900.0, 5.0 * 2 ** (attempts - 1))
+        for _ in range(20):
+            d = backoff_delay(attempts)
+            assert 1.0 <= d <= max(1.0, ceiling)
+    assert backoff_delay(1, retry_after=120) >= 120
+    assert backoff_delay(30, retry_after=3600) == 3600  # Retry-After wins even past the cap
+    now = datetime(2026, 10, 1, tzinfo=UTC)
+    assert parse_retry_after("30", now) == 30
+    assert parse_retry_after("Thu, 01 Oct 2026 00:01:00 GMT", now) == 60
+    assert parse_retry_after("soon", now) is None and parse_retry_after(None, now) is None
+
+
+def test_overloaded_429_waits_retry_after(conn, sandbox, monkeypatch):
+    """429 with Retry-After: attempts+1, next try no earlier than Retry-After, rest waits."""
+    from client.transport.api import ApiAnswer
+
+    _queue_document(conn)
+    _queue_document(conn, number="BL-2")
+    api = _api(sandbox.base_url)
+    calls = []
+
+    def busy(package, key):
+        calls.append(key)
+        return ApiAnswer(429, {"code": "too-many-requests", "title": "Hệ thống đang quá tải"},
+                         {"Retry-After": "600"})
+
+    monkeypatch.setattr(api, "submit", busy)
+    now = datetime.now(UTC)
+    result = Outbox(conn).flush(api, now=now)
+    assert len(calls) == 1 and result.failed == 1 and result.waiting == 1
+    first = sorted(Outbox(conn).items(), key=lambda i: i.local_id)[0]
+    assert first.attempts == 1 and parse_iso(first.next_try) >= now + timedelta(seconds=600)
+    assert "quá tải" in first.last_error
+
+
+def test_schema_rows_survive_reopen(db_path, sandbox):
+    c = connect(db_path)
+    _queue_document(c)
+    Outbox(c).flush(_api(sandbox.base_url))
+    c.close()
+    raw = sqlite3.connect(db_path)
+    assert raw.execute("SELECT state FROM outbox").fetchone()[0] == "sent"
+    raw.close()
+
+
+def test_retry_after_signer_registered(conn, sandbox):
+    """needs-attention → the unit registers its certificate → retry sends the same key and bytes."""
+    import base64
+
+    import requests
+
+    local, item_id, _ = _queue_document(
+        conn, signatures=[("chief-accountant", STRANGER_CERT), ("head-of-unit", signers_for()[1][2])])
+    api = _api(sandbox.base_url)
+    ob = Outbox(conn)
+    ob.flush(api)
+    item = ob.get(item_id)
+    assert item.state == "needs-attention"
+    key = item.idempotency_key
+    r = requests.post(f"{sandbox.base_url}/_admin/signers", timeout=5, json={
+        "unit_code": UNIT, "role": "chief-accountant",
+        "certificate": base64.b64encode(STRANGER_CERT).decode()})
+    assert r.status_code == 201
+    ob.retry(item_id)
+    assert ob.get(item_id).state == "queued" and DocumentRepo(conn).get(local).state == "queued"
+    assert ob.flush(api).sent == 1
+    item = ob.get(item_id)
+    assert item.state == "sent" and item.idempotency_key == key and item.reason is None
+    assert item.problems == []
+    with pytest.raises(InvalidInput):
+        ob.retry(item_id)
+
+
+def test_real_package_through_outbox(conn, tmp_path):
+    """A package signed by client.signing.workflow, checked by the real verify_package."""
+    real = pytest.importorskip("tests.integration._real_package",
+                               reason="client.signing.verify/workflow not available yet")
+    built = real.build_signed_package(tmp_path)
+    srv = start_sandbox(data_dir=tmp_path / "sb", advance=0, units=[(built.unit_code, USER, PASSWORD)],
+                        signers=built.signers, trust=built.trust)
+    try:
+        api = TreasuryClient(srv.base_url, unit_code=built.unit_code, username=USER,
+                             password=lambda: PASSWORD)
+        ob = Outbox(conn)
+        ok = ob.enqueue(built.package, built.summary)
+        partial = ob.enqueue(built.partial, built.summary)
+        result = ob.flush(api)
+        assert (result.sent, result.failed) == (1, 1)
+        assert ob.get(ok).state == "sent"
+        assert api.get(ob.get(ok).submission_id)["document"]["total"] == built.total
+        bad = ob.get(partial)
+        assert bad.state == "needs-attention" and "incomplete" in {p.code for p in bad.problems}
+        assert "Thủ trưởng" in bad.reason
+    finally:
+        srv.stop()
