@@ -1,0 +1,114 @@
+"""Helpers every command module shares: output, files, secrets from the environment."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+from client.errors import EXIT_USAGE, InvalidInput, Problem, TokenError, UsageError
+
+ROLES = ("chief-accountant", "head-of-unit")
+ROLE_VI = {"chief-accountant": "Kế toán trưởng", "head-of-unit": "Thủ trưởng đơn vị"}
+
+
+def out(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def json_out(data) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str), flush=True)
+
+
+def open_home(args):
+    from client.home import Home
+
+    return Home(args.home)
+
+
+def open_context(args):
+    from client.app import AppContext
+
+    return AppContext(open_home(args), password_env=getattr(args, "password_env", None))
+
+
+def read_file(path: str, what: str = "tệp") -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError as exc:
+        raise InvalidInput(f"Không tìm thấy {what} «{path}».") from exc
+    except OSError as exc:
+        raise InvalidInput(f"Không đọc được {what} «{path}»: {exc.strerror}.") from exc
+
+
+def write_file(path: str, data: bytes) -> None:
+    from client.signing.workflow import write_atomic
+
+    write_atomic(Path(path), data)
+
+
+def parse_period(text: str | None) -> dict | None:
+    if not text:
+        return None
+    try:
+        year, month = (int(x) for x in text.split("-"))
+        if not (2000 <= year <= 2100 and 1 <= month <= 12):
+            raise ValueError
+    except ValueError as exc:
+        raise UsageError(f"Kỳ lương «{text}» không đúng dạng YYYY-MM (ví dụ 2026-10).") from exc
+    return {"year": year, "month": month}
+
+
+def parse_payment_order(text: str | None) -> dict | None:
+    if not text:
+        return None
+    number, sep, date = text.rpartition(":")
+    if not sep or not number:
+        raise UsageError("--payment-order phải có dạng SỐ:YYYY-MM-DD, ví dụ GRDT-0125:2026-10-25.")
+    return {"number": number, "date": date}
+
+
+def ask_pin(args, token) -> str | None:
+    """The PIN from --pin-env, or asked for without echo. Never from argv."""
+    if getattr(token, "protected_auth_path", False):
+        out(f"Hãy nhập PIN trên bàn phím của token «{token.label}».")
+        return None
+    if args.pin_env:
+        value = os.environ.get(args.pin_env)
+        if value is None:
+            raise UsageError(f"Biến môi trường {args.pin_env} (chứa PIN) chưa được đặt.")
+        return value
+    if not sys.stdin.isatty():
+        raise TokenError("Cần mã PIN của token: hãy chạy trong cửa sổ dòng lệnh để nhập PIN, "
+                         "hoặc dùng --pin-env TÊN_BIẾN.", code="pin-needed")
+    return getpass.getpass(f"PIN của token «{token.label}»: ")
+
+
+def ask_password(args, prompt: str) -> str:
+    if args.password_env:
+        value = os.environ.get(args.password_env)
+        if value is None:
+            raise UsageError(f"Biến môi trường {args.password_env} chưa được đặt.")
+        return value
+    if not sys.stdin.isatty():
+        raise UsageError("Cần mật khẩu: hãy nhập trong cửa sổ dòng lệnh hoặc dùng --password-env.")
+    return getpass.getpass(prompt)
+
+
+def print_problems(problems: list[Problem]) -> None:
+    for p in problems:
+        mark = "Cảnh báo" if p.severity == "warning" else "Lỗi"
+        where = f" [{p.where}]" if p.where else ""
+        print(f"  - {mark}{where}: {p.message}", file=sys.stderr)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that exits 2 with a Vietnamese lead on wrong usage."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        print(f"kbnn-client: sai cú pháp: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)

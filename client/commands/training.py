@@ -1,0 +1,38 @@
+"""training: the classroom profile with its sandbox and training tokens."""
+
+from __future__ import annotations
+
+from client.commands.common import ROLE_VI, open_home, out
+from client.errors import EXIT_OK
+
+
+def cmd_training(args) -> int:
+    from client.app import AppContext
+    from client.training.setup import ensure_training
+
+    session = ensure_training(open_home(args), reset=args.reset, advance=args.advance)
+    out(f"Chế độ tập huấn: Kho bạc mô phỏng tại {session.sandbox.base_url}")
+    for role, pin in session.pins.items():
+        out(f"  Token {session.token_labels[role]} ({ROLE_VI[role]}): PIN {pin}")
+    if args.no_gui:
+        out(f"Hồ sơ tập huấn: {session.home.path}")
+        session.stop()
+        return EXIT_OK
+    ctx = AppContext(session.home)
+    try:
+        from client.ui.app import run_gui
+
+        return run_gui(ctx, lang=args.lang)
+    finally:
+        ctx.close()
+        session.stop()
+
+
+def register(sub) -> None:
+    import argparse
+
+    s = sub.add_parser("training", help="mở ứng dụng ở chế độ tập huấn (Kho bạc mô phỏng, token tập huấn)")
+    s.add_argument("--reset", action="store_true", help="xóa dữ liệu tập huấn và tạo lại từ đầu")
+    s.add_argument("--advance", type=float, default=5.0, help=argparse.SUPPRESS)
+    s.add_argument("--no-gui", action="store_true", help="chỉ chuẩn bị môi trường tập huấn")
+    s.set_defaults(func=cmd_training)
