@@ -11,11 +11,20 @@ from __future__ import annotations
 import argparse
 import sys
 
-from client.commands import documents, sandbox, signing, training, treasury
+from client.commands import (
+    catalogue,
+    doctor,
+    documents,
+    payroll,
+    sandbox,
+    signing,
+    training,
+    treasury,
+)
 from client.commands.common import Parser, print_problems
 from client.errors import KbnnError
 
-COMMAND_MODULES = (training, sandbox, documents, signing, treasury)
+COMMAND_MODULES = (training, sandbox, documents, payroll, catalogue, signing, treasury, doctor)
 
 
 def build_parser() -> argparse.ArgumentParser:
