@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from client import documents
-from client.errors import InvalidInput, Problem, TokenError, UsageError
+from client.errors import InvalidInput, Problem, UsageError
 from client.home import Home, setup_logging
-from client.resources import resource
 
 log = logging.getLogger("client.app")
 
@@ -123,26 +122,17 @@ class AppContext:
 
     # -- trust -----------------------------------------------------------------
     def trust(self, extra: list[Path] | None = None) -> list[bytes]:
-        anchors = load_trust_dir(resource("trust"))
-        if self.training:
-            anchors += load_trust_dir(self.home.training_dir / "pki")
-        for f in (self.home.get("signing", "trust") or "").split(os.pathsep):
-            if f.strip():
-                anchors += load_cert_file(Path(f.strip()))
-        for p in extra or []:
-            anchors += load_cert_file(p)
-        return anchors
+        from client.signing.trust import trust_anchors
+
+        return trust_anchors(self.home, extra)
 
     # -- tokens ----------------------------------------------------------------
     def module_path(self, override: str | None = None) -> str:
-        from client.signing.tokens import find_modules
+        from client.signing.discovery import require_module
 
-        found = find_modules(override or self.home.get("signing", "module"))
-        if not found:
-            raise TokenError("Không tìm thấy thư viện PKCS#11 của token. Hãy cài trình điều khiển token "
-                             "(driver) của nhà cung cấp chữ ký số, hoặc chỉ đường dẫn bằng --module.",
-                             code="module-not-found")
-        return found[0]
+        # --module must exist; a path remembered in settings falls back to discovery.
+        return require_module(override or self.home.get("signing", "module"),
+                              strict=override is not None)
 
     def tokens(self, module: str | None = None):
         """The one ``TokenService`` of this process (it owns the PKCS#11 thread)."""
@@ -153,6 +143,9 @@ class AppContext:
             if self._tokens is None or getattr(self._tokens, "module_path", path) != path:
                 if self._tokens is not None:
                     self._tokens.close()
+                from client.signing.discovery import ensure_safe_to_load
+
+                ensure_safe_to_load(path)  # an unknown module is tried in a child process first
                 self._tokens = TokenService(path)
                 self._tokens.module_path = path
             return self._tokens
@@ -167,23 +160,31 @@ class AppContext:
 
     # -- treasury --------------------------------------------------------------
     def api(self):
-        from client.transport.api import TreasuryClient
+        """The treasury client of this home: server, CA file, proxy and timeouts from settings
+        (``client.transport.network.client_for_home``); UsageError while not configured."""
+        from client.transport.network import client_for_home
 
         with self._lock:
             if self._api is None:
-                server = self.home.server()
-                if not server["url"] or not server["unit"] or not server["user"]:
-                    raise UsageError("Chưa đăng nhập Kho bạc. Hãy chạy: kbnn-client login --server URL "
-                                     "--unit MÃ_ĐƠN_VỊ --user TÊN_ĐĂNG_NHẬP")
-                from client import __version__
-
-                self._api = TreasuryClient(
-                    server["url"], unit_code=server["unit"], username=server["user"],
-                    password=self.credentials.password, ca_file=server["ca_file"] or None,
-                    client_info={"name": "kbnn-client", "version": __version__,
-                                 "machine": os.environ.get("COMPUTERNAME") or os.uname().nodename},
-                )
+                api = client_for_home(self.home, self.credentials.password)
+                check_server_kind(api, training=self.training)
+                self._api = api
             return self._api
+
+    def reset_api(self) -> None:
+        """Forget the treasury client (after the server, proxy or password changed)."""
+        with self._lock:
+            if self._api is not None:
+                self._api.close()
+            self._api = None
+
+    def sync_service(self, on_report=None, on_notice=None, **kwargs):
+        """A ``client.transport.sync.SyncService`` over this home's database and treasury
+        (callbacks run on the service's thread)."""
+        from client.transport.sync import SyncService
+
+        return SyncService(self.home.db_path, self.api, on_report=on_report,
+                           on_notice=on_notice, **kwargs)
 
     # -- documents -------------------------------------------------------------
     def add_document(self, document_json: bytes, title: str = "") -> int:
@@ -253,6 +254,28 @@ class AppContext:
         self.conn.close()
 
 
+def check_server_kind(api, *, training: bool) -> None:
+    """Keep training and real work apart: a training profile talks only to a sandbox
+    (``GET /health`` says ``"sandbox": true``), a real profile never to one.
+
+    Raises ``UsageError`` (code ``server-kind``) before anything is sent; ``Unreachable``
+    when the server cannot be asked."""
+    is_sandbox = api.health().get("sandbox") is True
+    url = getattr(api, "base_url", "")
+    if training and not is_sandbox:
+        raise UsageError(
+            f"Hồ sơ tập huấn chỉ được làm việc với Kho bạc mô phỏng (sandbox), nhưng máy chủ {url} "
+            "không phải Kho bạc mô phỏng. Phần mềm không gửi gì tới đó; hãy kiểm tra địa chỉ máy "
+            "chủ của lớp tập huấn.",
+            [Problem("server-kind", "Máy chủ không phải Kho bạc mô phỏng.", url)])
+    if not training and is_sandbox:
+        raise UsageError(
+            f"Máy chủ {url} là Kho bạc mô phỏng dùng để tập huấn, không phải Kho bạc Nhà nước. "
+            "Hồ sơ làm việc thật không được gửi tới đó: hãy sửa địa chỉ máy chủ (kbnn-client login "
+            "--server …) hoặc dùng chế độ tập huấn (kbnn-client training).",
+            [Problem("server-kind", "Máy chủ là Kho bạc mô phỏng (sandbox).", url)])
+
+
 def _sha256(data: bytes) -> str:
     import hashlib
 
@@ -260,32 +283,18 @@ def _sha256(data: bytes) -> str:
 
 
 def token_signer(service, entry, pin: str | None):
-    """A ``SignerSpec`` whose raw signature is made on the token's own thread."""
-    from client.signing.certs import cert_info
-    from client.signing.workflow import SignerSpec
+    """A ``SignerSpec`` whose raw signature is made on the token's own thread; the
+    CA certificates found on the token go into the signature as its chain."""
+    from client.signing.workflow import token_signer as _token_signer
 
-    info = cert_info(entry.cert_der)
-    scheme = "ecdsa" if info.key_type == "ec" else "pkcs1v15"
-
-    def raw_sign(data: bytes, hash_alg: str) -> bytes:
-        return service.sign(entry.token_serial, entry.key_id, pin, data, hash_alg=hash_alg, scheme=scheme)
-
-    return SignerSpec(cert_der=entry.cert_der, chain=[], scheme=scheme, raw_sign=raw_sign)
+    return _token_signer(service, entry, pin)
 
 
 def pin_problems_before_asking(token) -> list[Problem]:
-    """What the token's flags say before a PIN is asked for (DigiDoc-style)."""
-    out = []
-    if token.pin_locked:
-        out.append(Problem("pin-locked", "Mã PIN của token đã bị khóa. Hãy liên hệ nhà cung cấp chữ ký số "
-                           "để mở khóa bằng mã PUK/SO PIN.", token.label))
-    elif token.pin_final_try:
-        out.append(Problem("pin-final-try", "CẢNH BÁO: đây là lần thử PIN cuối cùng. Nhập sai, token sẽ bị khóa.",
-                           token.label, "warning"))
-    elif token.pin_count_low:
-        out.append(Problem("pin-count-low", "Lưu ý: token đã ghi nhận nhập sai PIN, còn ít lần thử.",
-                           token.label, "warning"))
-    return out
+    """What the token's flags say before a PIN is asked for (see client.signing.preflight)."""
+    from client.signing.preflight import pin_problems_before_asking as _pin_problems
+
+    return _pin_problems(token)
 
 
 def open_context(home_dir: str | None, *, password_env: str | None = None,

@@ -17,6 +17,7 @@ from client.commands import (
     documents,
     payroll,
     sandbox,
+    settings,
     signing,
     training,
     treasury,
@@ -24,7 +25,8 @@ from client.commands import (
 from client.commands.common import Parser, print_problems
 from client.errors import KbnnError
 
-COMMAND_MODULES = (training, sandbox, documents, payroll, catalogue, signing, treasury, doctor)
+COMMAND_MODULES = (training, sandbox, documents, payroll, catalogue, signing, treasury, doctor,
+                   settings)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -91,8 +91,20 @@ class Home:
         self.path = Path(path) if path else default_home()
         self.path.mkdir(parents=True, exist_ok=True)
         self.config = configparser.ConfigParser(interpolation=None)
-        self.config.read([str(p) for p in preset_files() if p.is_file()] + [str(self.settings_path)],
-                         encoding="utf-8")
+        self.reload()
+
+    def reload(self) -> None:
+        """(Re-)read the installer presets, then the user's ``settings.ini`` over them."""
+        presets = [str(p) for p in preset_files() if p.is_file()]
+        self.config.clear()
+        self.config.read(presets + [str(self.settings_path)], encoding="utf-8")
+        # what came from where: save() writes back only the user's own values, so a
+        # preset that treasury IT updates later still applies where the user kept it
+        self._preset = configparser.ConfigParser(interpolation=None)
+        self._preset.read(presets, encoding="utf-8")
+        user = configparser.ConfigParser(interpolation=None)
+        user.read([str(self.settings_path)], encoding="utf-8")
+        self._user_keys = {(s, k) for s in user.sections() for k in user.options(s)}
 
     # -- paths -------------------------------------------------------------
     @property
@@ -122,11 +134,23 @@ class Home:
             self.config.remove_option(section, key)
         else:
             self.config.set(section, key, value)
+        self._user_keys.add((section, self.config.optionxform(key)))
 
     def save(self) -> None:
+        out = configparser.ConfigParser(interpolation=None)
+        for section in self.config.sections():
+            for key, value in self.config.items(section, raw=True):
+                preset_only = ((section, key) not in self._user_keys
+                               and self._preset.has_option(section, key)
+                               and self._preset.get(section, key, raw=True) == value)
+                if preset_only:
+                    continue
+                if not out.has_section(section):
+                    out.add_section(section)
+                out.set(section, key, value)
         tmp = self.settings_path.with_suffix(".ini.tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
-            self.config.write(fh)
+            out.write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.settings_path)
@@ -166,17 +190,51 @@ class Home:
         }
 
 
-class _SecretFilter(logging.Filter):
-    """Last line of defence: scrub anything that looks like a secret."""
+# Secret scrubbing: used for every log line (message, traceback) and the support bundle.
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s/:@]*):([^\s/@]*)@")
+_SECRET_KEY = (r"(?:[\w.-]*?(?:password|passwd|passphrase|pwd|pin|puk|token|secret|api[_-]?key"
+               r"|cookie|session[_-]?id|authorization)|mật\s*khẩu|mat[_\s]?khau)")
+_KEY_VALUE = re.compile(
+    r"(?i)(?<![\w])(" + _SECRET_KEY + r")(?![\w])(['\"]?\s*[:=]\s*)"
+    r"((?:bearer|basic|digest|negotiate)\s+)?"
+    r"(\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|[^\s,;'\"}&)\]]+)")
+_BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9\-._~+/]+=*")
+_PIN_DIGITS = re.compile(r"(?i)(?<![\w])((?:mã\s+)?(?:pin|puk)\s+)(\d{4,})(?!\d)")
 
-    _pat = re.compile(r"(?i)(password|passwd|pin|token|authorization|bearer)(\"?\s*[:=]\s*\"?|\s+)([^\s\",}]+)")
+
+def _hide_value(m: re.Match) -> str:
+    value = m.group(4)
+    hidden = value[0] + "***" + value[0] if value[:1] in "'\"" and len(value) >= 2 else "***"
+    return f"{m.group(1)}{m.group(2)}{m.group(3) or ''}{hidden}"
+
+
+def scrub_secrets(text: str, known: tuple[str, ...] | list[str] = ()) -> str:
+    """``text`` with passwords, PINs, session/bearer tokens, Authorization headers and
+    URL credentials replaced by ``***``; also every literal in ``known`` (6+ chars)."""
+    for secret in sorted((k for k in known if k and len(k) >= 6), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    text = _URL_USERINFO.sub(r"\1:***@", text)
+    text = _KEY_VALUE.sub(_hide_value, text)
+    text = _BEARER.sub(r"\1***", text)
+    return _PIN_DIGITS.sub(r"\1***", text)
+
+
+class _SecretFilter(logging.Filter):
+    """Scrub the message of each record (other handlers see it scrubbed too)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         msg = record.getMessage()
-        scrubbed = self._pat.sub(lambda m: f"{m.group(1)}{m.group(2)}***", msg)
+        scrubbed = scrub_secrets(msg)
         if scrubbed != msg:
             record.msg, record.args = scrubbed, ()
         return True
+
+
+class ScrubbingFormatter(logging.Formatter):
+    """Last line of defence: the whole formatted line, traceback included, is scrubbed."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub_secrets(super().format(record))
 
 
 def setup_logging(home: Home, level: int = logging.INFO) -> None:
@@ -187,7 +245,7 @@ def setup_logging(home: Home, level: int = logging.INFO) -> None:
             root.removeHandler(h)
     handler = logging.handlers.RotatingFileHandler(
         home.logs_dir / "kbnn-client.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(ScrubbingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(_SecretFilter())
     handler._kbnn = True  # type: ignore[attr-defined]
     root.addHandler(handler)

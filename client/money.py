@@ -7,8 +7,11 @@ float). The words follow reference/domain.md, "Amount in words".
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
-__all__ = ["amount_in_words", "format_vnd", "parse_vnd"]
+__all__ = ["amount_in_words", "format_money_vn", "format_vnd", "parse_decimal", "parse_vnd",
+           "percent_of", "round_half_up"]
 
 _DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
 _BILLION = 1_000_000_000
@@ -104,6 +107,11 @@ def format_vnd(amount: int) -> str:
     return f"{amount:,}".replace(",", ".")
 
 
+def format_money_vn(amount: int) -> str:
+    """1234567 -> "1.234.567 đ" (how the screens show money)."""
+    return f"{format_vnd(amount)} đ"
+
+
 _CURRENCY_SUFFIX = re.compile(r"(?:đồng|đ|vnđ|vnd|d)\.?$", re.IGNORECASE)
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 _GROUPED = re.compile(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*")
@@ -154,3 +162,53 @@ def _parse_separated(s: str, original: str) -> int:
         raise ValueError(
             f"«{original}» có phần lẻ sau dấu thập phân: số tiền phải là số nguyên đồng")
     return int(integer.replace(".", "").replace(",", ""))
+
+
+def round_half_up(value: Fraction | int) -> int:
+    """An exact value rounded to the đồng, half up (away from zero for halves).
+
+    The one rounding rule of the payroll (reference/domain.md): 0,5 đồng and
+    more goes up; negative values mirror positive ones (-2,5 -> -3). Never a
+    float: pass a ``Fraction`` (or an int).
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, Fraction)):
+        raise TypeError(f"round_half_up needs an int or Fraction, not {type(value).__name__}")
+    value = Fraction(value)
+    sign = -1 if value < 0 else 1
+    magnitude = abs(value)
+    whole, rest = divmod(magnitude.numerator, magnitude.denominator)
+    if 2 * rest >= magnitude.denominator:
+        whole += 1
+    return sign * whole
+
+
+def parse_decimal(text: str | int | Fraction | Decimal) -> Fraction:
+    """A coefficient or percentage as an exact ``Fraction``: "4,98", "4.98", "25%", 5 -> exact.
+
+    A comma or a dot may be the decimal mark (one of them, once). Floats are
+    refused: a coefficient typed as 4.98 must never become 4.9800000000000004.
+    """
+    if isinstance(text, bool):
+        raise TypeError("a bool is not a number")
+    if isinstance(text, (int, Fraction)):
+        return Fraction(text)
+    if isinstance(text, Decimal):
+        return Fraction(text)
+    if not isinstance(text, str):
+        raise TypeError(f"parse_decimal needs text, not {type(text).__name__}")
+    s = _SPACES.sub("", text).rstrip("%")
+    if s.count(",") + s.count(".") > 1:
+        raise ValueError(f"«{text}» không phải là số thập phân hợp lệ")
+    s = s.replace(",", ".")
+    if not re.fullmatch(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", s):
+        raise ValueError(f"«{text}» không phải là số thập phân hợp lệ")
+    try:
+        return Fraction(Decimal(s))
+    except InvalidOperation:  # pragma: no cover - the pattern above already refuses it
+        raise ValueError(f"«{text}» không phải là số thập phân hợp lệ") from None
+
+
+def percent_of(amount: int, percent: Fraction | str) -> int:
+    """``percent`` % of ``amount`` đồng, rounded half up: percent_of(46_800_000, "1.5") = 702_000."""
+    _require_int(amount)
+    return round_half_up(Fraction(amount) * parse_decimal(percent) / 100)

@@ -1,15 +1,23 @@
-"""sandbox: run the sandbox treasury in the foreground."""
+"""sandbox: run the sandbox treasury in the foreground (optionally with a classroom)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from client.commands.common import ROLES, open_home
+from client.commands.common import ROLES, open_home, out
 from client.errors import EXIT_OK, UsageError
+
+
+def _payment_order(spec: str) -> tuple[str, str, int, str | None]:
+    parts = spec.split(":")
+    if len(parts) not in (3, 4) or not parts[2].isdigit():
+        raise UsageError(f"--payment-order «{spec}» phải có dạng MÃ_ĐƠN_VỊ:SỐ:SỐ_TIỀN[:YYYY-MM-DD].")
+    return parts[0], parts[1], int(parts[2]), parts[3] if len(parts) == 4 else None
 
 
 def cmd_sandbox(args) -> int:
     from client.app import load_cert_file
+    from client.sandbox.scenarios import ScenarioError, ScenarioSpec
     from client.sandbox.server import serve
 
     units = []
@@ -27,19 +35,75 @@ def cmd_sandbox(args) -> int:
         for der in load_cert_file(Path(parts[2])):
             signers.append((parts[0], parts[1], der))
     trust = [der for f in args.trust or [] for der in load_cert_file(Path(f))]
+    orders = [_payment_order(s) for s in args.payment_order or []]
+    trainer = None
+    if args.trainer:
+        user, sep, password = args.trainer.partition(":")
+        if not sep or not user or not password:
+            raise UsageError("--trainer phải có dạng TÊN_ĐĂNG_NHẬP:MẬT_KHẨU.")
+        trainer = (user, password)
+    try:
+        ScenarioSpec.parse(args.scenario)
+    except ScenarioError as exc:
+        raise UsageError(str(exc)) from None
     data = Path(args.data) if args.data else open_home(args).path / "sandbox"
-    serve(args.host, args.port, data_dir=data, advance=args.advance,
-          units=units, signers=signers, trust=trust)
+
+    on_ready = None
+    if args.classroom:
+        from client.training.classroom import create_classroom, write_sheets
+
+        classroom = create_classroom(data / "classroom", args.classroom)
+        extra = classroom.sandbox_kwargs()
+        units += extra["units"]
+        signers += extra["signers"]
+        trust += extra["trust"]
+        orders += extra["payment_orders"]
+        sheets = Path(args.classroom_out) if args.classroom_out else data / "phieu-hoc-vien"
+
+        def on_ready(base_url: str, _sandbox) -> None:
+            folders = write_sheets(classroom, sheets, base_url)
+            out(f"Lớp tập huấn: {len(classroom.trainees)} học viên; phiếu và chữ ký số ở {sheets}")
+            out(f"  In tất cả phiếu: {sheets / 'phieu-hoc-vien-tat-ca.pdf'}")
+            for t, folder in zip(classroom.trainees, folders, strict=True):
+                out(f"  {folder.name}: đơn vị {t.unit.code}, đăng nhập {t.username} / {t.password}, "
+                    f"PIN {t.signers['chief-accountant'].pin} / {t.signers['head-of-unit'].pin}")
+
+    advance = args.advance
+    serve(args.host, args.port, on_ready=on_ready, public_url=args.public_url,
+          data_dir=data, advance=advance, accept_after=args.accept_after, pay_after=args.pay_after,
+          units=units, signers=signers, trust=trust, payment_orders=orders,
+          scenario=args.scenario, seed=args.seed, trainer=trainer,
+          rules=Path(args.rules) if args.rules else None,
+          pose_as_treasury=args.pose_as_treasury)
     return EXIT_OK
 
 
 def register(sub) -> None:
     s = sub.add_parser("sandbox", help="chạy Kho bạc mô phỏng")
-    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--host", default="127.0.0.1",
+                   help="địa chỉ lắng nghe (0.0.0.0 để các máy trong lớp kết nối được)")
     s.add_argument("--port", type=int, default=8765)
     s.add_argument("--data", help="thư mục dữ liệu của Kho bạc mô phỏng")
     s.add_argument("--advance", type=float, default=5.0, help="giây giữa các trạng thái (0 = không tự chuyển)")
+    s.add_argument("--accept-after", type=float, metavar="GIÂY",
+                   help="giây từ khi tiếp nhận tới khi kiểm soát xong (mặc định = --advance)")
+    s.add_argument("--pay-after", type=float, metavar="GIÂY",
+                   help="giây từ khi kiểm soát xong tới khi thanh toán (mặc định = --advance)")
     s.add_argument("--unit", action="append", metavar="CODE:USERNAME:PASSWORD")
     s.add_argument("--signer", action="append", metavar="CODE:ROLE:CERT.pem")
     s.add_argument("--trust", action="append", metavar="CA.pem")
+    s.add_argument("--payment-order", action="append", metavar="CODE:NUMBER:AMOUNT[:DATE]",
+                   help="Giấy rút dự toán mà quy tắc kiểm soát so tổng tiền")
+    s.add_argument("--scenario", default="normal",
+                   help="normal | slow[:LO-HI] | flaky[:P] | outage[:GIÂY] | year-end[:YÊU_CẦU/GIÂY]")
+    s.add_argument("--seed", type=int, default=1, help="hạt giống cho các lựa chọn ngẫu nhiên của kịch bản")
+    s.add_argument("--trainer", metavar="USER:PASSWORD",
+                   help="đăng nhập trang giảng viên (mặc định: tạo một lần, in ra khi khởi động)")
+    s.add_argument("--rules", metavar="RULES.json", help="tệp quy tắc kiểm soát thay cho tệp mặc định")
+    s.add_argument("--classroom", type=int, metavar="N", help="tạo lớp tập huấn N học viên")
+    s.add_argument("--classroom-out", metavar="DIR", help="thư mục ghi phiếu học viên và chữ ký số")
+    s.add_argument("--public-url", metavar="URL",
+                   help="địa chỉ API in trên phiếu học viên (mặc định: tự xác định)")
+    s.add_argument("--pose-as-treasury", action="store_true",
+                   help="không báo là Kho bạc mô phỏng (chỉ để kiểm thử hồ sơ làm việc thật)")
     s.set_defaults(func=cmd_sandbox)

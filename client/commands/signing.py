@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from client.commands.common import (
@@ -17,43 +16,63 @@ from client.commands.common import (
     read_file,
     write_file,
 )
-from client.errors import EXIT_INVALID, EXIT_OK, InvalidInput, TokenError, UsageError
+from client.errors import EXIT_INVALID, EXIT_OK, InvalidInput, KbnnError, TokenError, UsageError
+
+VERDICT_VI = {"valid": "hợp lệ", "invalid": "không hợp lệ", "indeterminate": "chưa xác định"}
 
 
-def choose_certificate(ctx, args, role: str):
-    """The one certificate to sign with, refused before any PIN when unusable."""
-    from client.signing.certs import cert_info, check_usable
+def _online_facts(ctx, args, unit_code: str | None):
+    """Registered signers and clock from the treasury, or why they are unknown."""
+    from client.signing.preflight import OnlineFacts, online_facts
 
-    entries = ctx.signing_candidates(role, args.module)
+    if getattr(args, "offline", False):
+        return OnlineFacts.not_checked("chạy với --offline")
+    if not ctx.home.server().get("url"):
+        return OnlineFacts.not_checked("chưa cấu hình máy chủ Kho bạc — hãy chạy kbnn-client login")
+    try:
+        api = ctx.api()
+    except KbnnError as exc:
+        return OnlineFacts.not_checked(exc.message)
+    return online_facts(api, unit_code)
+
+
+def choose_candidate(ctx, args, role: str, unit_code: str | None, facts):
+    """The one certificate to sign with, ranked; refuses before any PIN when none fits."""
+    from client.signing.preflight import rank_candidates
+
+    service = ctx.tokens(args.module)
+    entries = service.certificates()
+    cands = rank_candidates(entries, unit_code, role, facts.registered,
+                            preferred=ctx.home.get("signers", role))
     if args.token:
-        entries = [e for e in entries if args.token in (e.token_label, e.token_serial)]
+        cands = [c for c in cands if args.token in (c.entry.token_label, c.entry.token_serial)]
     if args.key_id:
         try:
             kid = bytes.fromhex(args.key_id)
         except ValueError as exc:
             raise UsageError("--key-id phải là chuỗi hex.") from exc
-        entries = [e for e in entries if e.key_id == kid]
-    if not entries:
+        cands = [c for c in cands if bytes(c.entry.key_id) == kid]
+    if not cands:
+        without_key = [e for e in entries if not e.has_private_key and not e.is_ca]
+        hint = (f" (có {len(without_key)} chứng thư số trên token nhưng không có khóa bí mật đi kèm)"
+                if without_key else "")
         raise TokenError("Không tìm thấy chứng thư số nào có khóa bí mật trên token"
-                         + (f" «{args.token}»" if args.token else "") + ". Hãy cắm token và thử lại.",
-                         code="certificate-not-found")
-    if len(entries) > 1 and not args.token and not ctx.home.get("signers", role):
-        lines = [f"{e.token_label} / {e.key_id.hex()}: {cert_info(e.cert_der).subject_cn}" for e in entries]
+                         + (f" «{args.token}»" if args.token else "") + hint
+                         + ". Hãy cắm token và thử lại.", code="certificate-not-found")
+    usable = [c for c in cands if c.usable]
+    explicit = bool(args.token or args.key_id)
+    if len(cands) > 1 and not explicit and not cands[0].preferred and len(usable) != 1:
+        lines = [f"{c.entry.token_label} / --key-id {bytes(c.entry.key_id).hex()}: {c.describe_vi()}"
+                 + ("" if c.usable else " — KHÔNG dùng được: " + "; ".join(p.message for p in c.errors))
+                 for c in cands]
         raise UsageError("Có nhiều chứng thư số; hãy chọn bằng --token và/hoặc --key-id:\n  "
                          + "\n  ".join(lines))
-    entry = entries[0]
-    problems = check_usable(cert_info(entry.cert_der))
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise TokenError("Không thể ký bằng chứng thư số này.", errors, code="cert-unusable")
-    print_problems(problems)
-    return entry
+    return service, (usable[0] if usable and not explicit else cands[0])
 
 
 def cmd_sign(args) -> int:
-    from client.app import pin_problems_before_asking, token_signer
-    from client.signing.certs import cert_info
-    from client.signing.workflow import prepare, sign_prepared
+    from client.signing.preflight import before_pin
+    from client.signing.workflow import prepare, sign_prepared, token_signer
 
     ctx = open_context(args)
     try:
@@ -62,20 +81,22 @@ def cmd_sign(args) -> int:
         if prepared.next_role != args.role:
             raise InvalidInput(f"Theo thứ tự ký, người ký tiếp theo là {ROLE_VI[prepared.next_role]}, "
                                f"không phải {ROLE_VI[args.role]}.")
-        entry = choose_certificate(ctx, args, args.role)
-        service = ctx.tokens(args.module)
-        token = next((t for t in service.tokens() if t.serial == entry.token_serial), None)
-        if token is None:
-            raise TokenError("Token đã bị rút ra. Hãy cắm lại token và thử lại.", code="token-removed")
-        problems = pin_problems_before_asking(token)
-        if any(p.severity == "error" for p in problems):
-            raise TokenError("Không thể dùng token này.", problems, code=problems[0].code)
+        unit = prepared.document.get("unit") if isinstance(prepared.document, dict) else None
+        unit_code = unit.get("code") if isinstance(unit, dict) else None
+        facts = _online_facts(ctx, args, unit_code)
+        service, cand = choose_candidate(ctx, args, args.role, unit_code, facts)
+        token = next((t for t in service.tokens() if t.serial == cand.entry.token_serial), None)
+        # Everything known before the PIN: certificate, unit, registration, PIN flags, clock.
+        problems = before_pin(cand, token, facts)
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            raise TokenError("Không thể ký bằng chứng thư số này (chưa hỏi mã PIN):", problems,
+                             code=errors[0].code)
+        out(f"Ký với tư cách {ROLE_VI[args.role]}: {cand.describe_vi()}; token «{token.label}».")
         print_problems(problems)
-        info = cert_info(entry.cert_der)
-        out(f"Ký với tư cách {ROLE_VI[args.role]}: {info.subject_cn} ({info.organisation}), "
-            f"token «{token.label}».")
         pin = ask_pin(args, token)
-        package = sign_prepared(prepared, args.role, token_signer(service, entry, pin))
+        scheme = None if args.scheme == "auto" else args.scheme
+        package = sign_prepared(prepared, args.role, token_signer(service, cand.entry, pin, scheme=scheme))
         del pin
         write_file(args.output, package)
         out(f"Đã ký và ghi {args.output}.")
@@ -84,65 +105,153 @@ def cmd_sign(args) -> int:
         ctx.close()
 
 
+def print_report(report, title: str) -> None:
+    """Per signature: file, role, signer, time, certificate, verdict, reasons; then the rest."""
+    from client.signing.certs import VN_TZ, cert_info, format_date_vn
+
+    out(f"{title}: " + ("HỢP LỆ" if report.valid else "KHÔNG HỢP LỆ")
+        + ("" if report.complete else " (chưa đủ chữ ký)"))
+    shown = set()
+    for s in report.signatures:
+        when = s.signing_time.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M") if s.signing_time else "?"
+        out(f"  {s.file}: {ROLE_VI.get(s.role or '', s.role or 'vai trò ?')} — {s.signer_name or '?'} — "
+            f"ký lúc {when} — {VERDICT_VI.get(s.verdict, s.verdict).upper()}")
+        if s.cert_der:
+            try:
+                info = cert_info(s.cert_der)
+                out(f"      chứng thư số: số sê-ri {info.serial_hex}, cấp bởi {info.issuer_cn or '?'}, "
+                    f"hiệu lực {format_date_vn(info.not_before)}–{format_date_vn(info.not_after)}")
+            except KbnnError:
+                pass
+        for p in s.reasons:
+            shown.add(id(p))
+            mark = "Lỗi" if p.severity == "error" else "Lưu ý"
+            out(f"      [{mark}] {p.message}")
+    rest = [p for p in report.problems if id(p) not in shown]
+    print_problems(rest)
+
+
 def cmd_verify(args) -> int:
-    from client.app import load_cert_file, load_trust_dir
-    from client.resources import resource
+    from client.signing.trust import trust_anchors
     from client.signing.verify import verify_package
 
-    trust = load_trust_dir(resource("trust"))
     home = open_home(args)
-    for f in (home.get("signing", "trust") or "").split(os.pathsep):
-        if f.strip():
-            trust += load_cert_file(Path(f.strip()))
-    if home.is_training:
-        trust += load_trust_dir(home.training_dir / "pki")
-    for f in args.trust or []:
-        trust += load_cert_file(Path(f))
+    trust = trust_anchors(home, args.trust or [])
     report = verify_package(read_file(args.package, "gói hồ sơ"), trust,
-                            require_complete=args.require_complete)
+                            require_complete=args.require_complete, online=args.online,
+                            fetch_timeout=args.timeout)
     if args.json:
         json_out(report.to_json())
     else:
-        out(f"Gói hồ sơ {args.package}: " + ("HỢP LỆ" if report.valid else "KHÔNG HỢP LỆ")
-            + ("" if report.complete else " (chưa đủ chữ ký)"))
-        for s in report.signatures:
-            verdict = {"valid": "hợp lệ", "invalid": "không hợp lệ",
-                       "indeterminate": "chưa xác định"}.get(s.verdict, s.verdict)
-            when = s.signing_time.strftime("%d/%m/%Y %H:%M") if s.signing_time else "?"
-            out(f"  {s.file}: {ROLE_VI.get(s.role or '', s.role)} — {s.signer_name} — {when} — {verdict}")
-        print_problems(report.problems)
+        print_report(report, f"Gói hồ sơ {args.package}")
     return EXIT_OK if report.valid else EXIT_INVALID
 
 
+def _cert_json(entry) -> dict:
+    from client.signing.certs import cert_info, check_usable
+
+    try:
+        info = cert_info(entry.cert_der)
+    except KbnnError as exc:
+        return {"label": entry.label, "key_id": bytes(entry.key_id).hex(), "error": exc.message}
+    return {
+        "label": entry.label, "key_id": bytes(entry.key_id).hex(),
+        "has_private_key": entry.has_private_key, "is_ca": entry.is_ca,
+        "subject": info.subject_cn, "organisation": info.organisation, "uids": info.uids,
+        "issuer": info.issuer_cn, "serial": info.serial_hex,
+        "not_before": info.not_before.isoformat(), "not_after": info.not_after.isoformat(),
+        "key_usage": sorted(info.key_usage), "key_type": info.key_type, "key_size": info.key_size,
+        "sha256": info.sha256_hex, "chain_length": len(entry.chain),
+        "problems": [] if entry.is_ca else [p.to_json() for p in check_usable(info)],
+    }
+
+
+def list_tokens(module_path: str) -> tuple[list, list]:
+    """(tokens, certificates) of one module, loading it in this process (after a child-process
+    probe when it is not a known module)."""
+    from client.signing.discovery import ensure_safe_to_load
+    from client.signing.tokens import TokenService
+
+    ensure_safe_to_load(module_path)
+    with TokenService(module_path) as service:
+        return service.tokens(), service.certificates()
+
+
 def cmd_tokens(args) -> int:
-    from client.signing.certs import cert_info
+    from client.signing.certs import format_date_vn
+    from client.signing.discovery import ARCH_VI, discover_modules, process_arch
 
     ctx = open_context(args)
     try:
-        service = ctx.tokens(args.module)
-        tokens = service.tokens()
-        certs = service.certificates()
+        configured = args.module or ctx.home.get("signing", "module")
+        modules = discover_modules(configured)
+        if args.module and not any(m.source == "configured" for m in modules):
+            raise TokenError(f"Không tìm thấy tệp mô-đun PKCS#11 «{args.module}».",
+                             code="module-not-found")
+        if args.module:
+            modules = [m for m in modules if m.source == "configured"]
+        selected = ctx.module_path(args.module) if any(m.loadable for m in modules) else None
+        listing = []
+        for m in modules:
+            item = {**m.to_json(), "selected": m.path == selected, "tokens": [], "error": None}
+            if m.loadable:
+                try:
+                    tokens, certs = list_tokens(m.path)
+                except KbnnError as exc:
+                    item["error"] = exc.message
+                else:
+                    item["tokens"] = [{**t.to_json(), "certificates": [
+                        _cert_json(c) for c in certs if c.token_serial == t.serial]} for t in tokens]
+            listing.append(item)
         if args.json:
-            json_out({"module": ctx.module_path(args.module), "tokens": [
-                {**t.to_json(), "certificates": [
-                    {"label": c.label, "key_id": c.key_id.hex(), "has_private_key": c.has_private_key,
-                     "subject": cert_info(c.cert_der).subject_cn,
-                     "not_after": cert_info(c.cert_der).not_after.isoformat(),
-                     "sha256": cert_info(c.cert_der).sha256_hex}
-                    for c in certs if c.token_serial == t.serial]} for t in tokens]})
+            chosen = next((i for i in listing if i["selected"]), None)
+            json_out({"process_arch": process_arch(), "module": selected,
+                      "tokens": chosen["tokens"] if chosen else [], "modules": listing})
             return EXIT_OK
-        out(f"Thư viện PKCS#11: {ctx.module_path(args.module)}")
-        if not tokens:
-            out("  Không thấy token nào. Hãy cắm token vào máy.")
-        for t in tokens:
-            out(f"  Token «{t.label}» (số sê-ri {t.serial}, {t.manufacturer})")
-            for c in (c for c in certs if c.token_serial == t.serial):
-                info = cert_info(c.cert_der)
-                out(f"    - {info.subject_cn} — {info.organisation} — hết hạn "
-                    f"{info.not_after:%d/%m/%Y}" + ("" if c.has_private_key else " (không có khóa bí mật)"))
+        out(f"Ứng dụng đang chạy {ARCH_VI.get(process_arch(), process_arch())}.")
+        if not listing:
+            out("Không tìm thấy mô-đun PKCS#11 nào. Hãy cài trình điều khiển token của nhà cung cấp "
+                "chữ ký số, hoặc chỉ đường dẫn bằng --module.")
+        for item in listing:
+            mark = "đang dùng" if item["selected"] else ("có thể dùng" if item["loadable"] else "KHÔNG dùng được")
+            arch = ARCH_VI.get(item["arch"] or "", item["arch"] or "không rõ kiến trúc")
+            out(f"Mô-đun PKCS#11 [{mark}]: {item['path']}"
+                + (f" — {item['vendor']}" if item["vendor"] else "") + f" — {arch}")
+            for p in item["problems"]:
+                out(f"    {'Lỗi' if p['severity'] == 'error' else 'Lưu ý'}: {p['message']}")
+            if item["error"]:
+                out(f"    Lỗi: {item['error']}")
+            if item["loadable"] and not item["tokens"] and not item["error"]:
+                out("    Không thấy token nào. Hãy cắm token vào máy.")
+            for t in item["tokens"]:
+                state = ("ĐÃ KHÓA PIN" if t["pin_locked"] else "lần thử PIN cuối cùng" if t["pin_final_try"]
+                         else "còn ít lần thử PIN" if t["pin_count_low"] else "PIN bình thường")
+                pad = ", nhập PIN trên thiết bị" if t["protected_auth_path"] else ""
+                out(f"    Token «{t['label']}» (số sê-ri {t['serial']}, {t['manufacturer']}) — {state}{pad}")
+                for c in t["certificates"]:
+                    if "error" in c:
+                        out(f"      - {c['label']}: {c['error']}")
+                        continue
+                    ids = ", ".join(f"{k}:{v}" for k in ("MNS", "MST", "CCCD", "CMND")
+                                    for v in c["uids"].get(k, []))
+                    kind = ("chứng thư CA" if c["is_ca"] else "có khóa bí mật" if c["has_private_key"]
+                            else "KHÔNG có khóa bí mật")
+                    out(f"      - {c['subject']} — {c['organisation'] or '?'}"
+                        + (f" — {ids}" if ids else "")
+                        + f" — cấp bởi {c['issuer'] or '?'} — số sê-ri {c['serial']} — hiệu lực "
+                        f"{format_date_vn(_dt(c['not_before']))}–{format_date_vn(_dt(c['not_after']))} — "
+                        f"{', '.join(c['key_usage']) or 'không ghi mục đích sử dụng khóa'} [{kind}]")
+                    for p in c["problems"]:
+                        out(f"          {'Lỗi' if p['severity'] == 'error' else 'Lưu ý'}: {p['message']}")
         return EXIT_OK
     finally:
         ctx.close()
+
+
+def _dt(text: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(text)
 
 
 def register(sub) -> None:
@@ -155,6 +264,12 @@ def register(sub) -> None:
     s.add_argument("--key-id")
     s.add_argument("--pin-env", metavar="VAR")
     s.add_argument("--trust", action="append", metavar="CA.pem")
+    s.add_argument("--scheme", choices=("auto", "pkcs1v15", "pss"), default="auto",
+                   help="kiểu chữ ký RSA (mặc định PKCS#1 v1.5; khóa EC luôn dùng ECDSA)")
+    s.add_argument("--offline", action="store_true",
+                   help="không đối chiếu với Kho bạc (chứng thư đã đăng ký, giờ máy tính)")
+    s.add_argument("--password-env", metavar="VAR",
+                   help="biến môi trường chứa mật khẩu Kho bạc (để lấy danh sách người ký đã đăng ký)")
     s.set_defaults(func=cmd_sign)
 
     s = sub.add_parser("verify", help="kiểm tra gói hồ sơ và các chữ ký số")
@@ -162,9 +277,13 @@ def register(sub) -> None:
     s.add_argument("--trust", action="append", metavar="CA.pem")
     s.add_argument("--require-complete", action="store_true")
     s.add_argument("--json", action="store_true")
+    s.add_argument("--online", action="store_true",
+                   help="kiểm tra tình trạng thu hồi chứng thư số (OCSP/CRL) qua mạng")
+    s.add_argument("--timeout", type=float, default=5.0, metavar="GIÂY",
+                   help="thời gian chờ tối đa cho mỗi yêu cầu OCSP/CRL (mặc định 5 giây)")
     s.set_defaults(func=cmd_verify)
 
-    s = sub.add_parser("tokens", help="liệt kê token và chứng thư số")
+    s = sub.add_parser("tokens", help="liệt kê mô-đun PKCS#11, token và chứng thư số")
     s.add_argument("--module")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_tokens)

@@ -10,7 +10,14 @@ def cmd_training(args) -> int:
     from client.app import AppContext
     from client.training.setup import ensure_training
 
-    session = ensure_training(open_home(args), reset=args.reset, advance=args.advance)
+    if getattr(args, "join", None):
+        from client.training.classroom import join_classroom
+
+        joined = join_classroom(open_home(args), args.join)
+        out(f"Đã tham gia lớp tập huấn: đơn vị {joined.get('unit', 'code')} — "
+            f"{joined.get('unit', 'name')}, tài khoản {joined.get('server', 'user')}.")
+    session = ensure_training(open_home(args), reset=args.reset and not getattr(args, "join", None),
+                              advance=args.advance)
     out(f"Chế độ tập huấn: Kho bạc mô phỏng tại {session.sandbox.base_url}")
     for role, pin in session.pins.items():
         out(f"  Token {session.token_labels[role]} ({ROLE_VI[role]}): PIN {pin}")
@@ -35,4 +42,6 @@ def register(sub) -> None:
     s.add_argument("--reset", action="store_true", help="xóa dữ liệu tập huấn và tạo lại từ đầu")
     s.add_argument("--advance", type=float, default=5.0, help=argparse.SUPPRESS)
     s.add_argument("--no-gui", action="store_true", help="chỉ chuẩn bị môi trường tập huấn")
+    s.add_argument("--join", metavar="THƯ_MỤC_PHIẾU",
+                   help="tham gia lớp tập huấn từ thư mục học viên (hoặc tệp classroom.json) giảng viên phát")
     s.set_defaults(func=cmd_training)

@@ -1,24 +1,52 @@
-"""login, submit, queue, status: talking to the treasury through the outbox."""
+"""login, submit, queue, status, sync, proxy: talking to the treasury through the outbox.
+
+Exit codes (see client.cli): 0 done; 1 the treasury refused (a package or the
+login); 3 the treasury could not be reached — what is queued stays queued and
+leaves by itself later.
+"""
 
 from __future__ import annotations
 
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
-from client.commands.common import ask_password, json_out, open_context, open_home, out, read_file
+from client.commands.common import (
+    ask_password,
+    json_out,
+    open_context,
+    open_home,
+    out,
+    read_file,
+    write_file,
+)
 from client.errors import EXIT_INVALID, EXIT_OK, EXIT_UNREACHABLE, InvalidInput, KbnnError
+
+
+def _when(text: str | None) -> str:
+    """An ISO time as local ``HH:MM:SS dd/mm/yyyy`` (empty for None)."""
+    if not text:
+        return ""
+    try:
+        ts = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone()
+    except ValueError:
+        return text
+    return ts.strftime("%H:%M:%S %d/%m/%Y")
 
 
 def cmd_login(args) -> int:
     from client.app import Credentials
-    from client.transport.api import TreasuryClient
+    from client.transport.network import client_for_home
 
     home = open_home(args)
     password = ask_password(args, f"Mật khẩu của {args.user} (đơn vị {args.unit}): ")
-    api = TreasuryClient(args.server, unit_code=args.unit, username=args.user,
-                         password=lambda: password, ca_file=home.get("server", "ca_file"))
-    api.login()
+    api = client_for_home(home, lambda: password, url=args.server, unit=args.unit, user=args.user)
+    try:
+        api.login()
+        api.logout()
+    finally:
+        api.close()
     home.set("server", "url", args.server)
     home.set("server", "unit", args.unit)
     home.set("server", "user", args.user)
@@ -31,27 +59,77 @@ def cmd_login(args) -> int:
     return EXIT_OK
 
 
-def print_item(item) -> None:
+def print_item(item, history: list[dict] | None = None) -> None:
     from client.money import format_vnd
 
-    status = item.status_text or item.treasury_status or ""
-    out(f"#{item.local_id}  {item.document_number:<20} {format_vnd(item.total):>16} đ  "
-        f"{item.state:<16} {status}  {item.submission_id or ''}"
-        + (f"\n      Lý do: {item.reason}" if item.reason else "")
-        + (f"\n      Lỗi gần nhất: {item.last_error} (lần thử {item.attempts}, thử lại lúc {item.next_try})"
-           if item.last_error and item.state == "queued" else ""))
+    out(f"#{item.local_id}  Chứng từ số {item.document_number}  ({item.kind})  "
+        f"{format_vnd(item.total)} đ")
+    line = f"      Hàng đợi: {item.state_text}"
+    if item.waiting and item.attempts:
+        line += f" — đã thử {item.attempts} lần"
+        if item.next_try:
+            line += f", thử lại lúc {_when(item.next_try)}"
+    out(line)
+    if item.submission_id:
+        out(f"      Kho bạc: {item.status_text or item.treasury_status or ''} "
+            f"(mã hồ sơ {item.submission_id})"
+            + ("; đã có chứng từ báo Nợ" if item.has_receipt else ""))
+    if item.reason:
+        first, *rest = item.reason.splitlines()
+        out(f"      Lý do: {first}")
+        for r in rest:
+            out(f"        {r}")
+    if item.last_error and item.waiting:
+        out(f"      Lỗi gần nhất: {item.last_error}")
+    if item.waiting and item.delivery_uncertain:
+        out("      (Kho bạc có thể đã nhận — sẽ gửi lại cùng khóa, không bị trùng; không hủy được)")
+    for h in history or []:
+        note = f" — {h['note']}" if h.get("note") else ""
+        out(f"        {_when(h['at'])}  {h.get('status_text') or h['status']}{note}")
 
 
 def flush_until(ctx, wait: float, local_id: int | None = None):
-    """Flush now, and keep trying for up to ``wait`` seconds while something stays queued."""
+    """Send now (everything queued, whatever its next try), then keep following the
+    schedule — next tries and the treasury's Retry-After — for up to ``wait`` seconds."""
+    from client.store.db import parse_iso, utcnow
+    from client.transport.outbox import FlushResult
+
     deadline = time.monotonic() + max(0.0, wait)
+    force = True
+    only = [local_id] if local_id is not None else None
+    total = FlushResult()
     while True:
-        result = ctx.flush(force=True)
-        pending = [i for i in ctx.outbox.items() if i.state == "queued"
-                   and (local_id is None or i.local_id == local_id)]
-        if not pending or time.monotonic() >= deadline:
+        result = ctx.outbox.flush(ctx.api(), force=force, only=only)
+        force = False
+        total.sent += result.sent
+        total.failed += result.failed
+        total.refused += result.refused
+        total.errors += result.errors
+        total.sent_ids += result.sent_ids
+        total.refused_ids += result.refused_ids
+        for name in ("waiting", "unreachable", "failure", "busy_until", "next_try", "locked"):
+            setattr(total, name, getattr(result, name))
+        result = total
+        pending = [i for i in ctx.outbox.items(("queued", "sending"))
+                   if local_id is None or i.local_id == local_id]
+        left = deadline - time.monotonic()
+        if not pending or left <= 0:
             return result
-        time.sleep(min(2.0, max(0.1, deadline - time.monotonic())))
+        nxt = result.busy_until or result.next_try
+        pause = 1.0
+        if nxt:
+            pause = max(0.2, (parse_iso(nxt) - utcnow()).total_seconds())
+        if pause > left:
+            return result
+        time.sleep(pause)
+
+
+def _flush_exit(result) -> int:
+    if result.unreachable:
+        return EXIT_UNREACHABLE
+    if result.refused:
+        return EXIT_INVALID
+    return EXIT_OK
 
 
 def cmd_submit(args) -> int:
@@ -59,17 +137,27 @@ def cmd_submit(args) -> int:
     try:
         local_id = ctx.submit_package(read_file(args.package, "gói hồ sơ"),
                                       [Path(t) for t in args.trust or []])
-        out(f"Đã xếp hồ sơ vào hàng đợi (#{local_id}).")
-        result = flush_until(ctx, args.wait or 0, local_id)
+        out(f"Đã xếp hồ sơ vào hàng đợi gửi (#{local_id}); hồ sơ đã được lưu an toàn trên máy.")
+        try:
+            result = flush_until(ctx, args.wait or 0, local_id)
+        except KbnnError as exc:
+            out(f"Chưa gửi được: {exc.message} Hồ sơ vẫn nằm trong hàng đợi (#{local_id}).")
+            raise
         item = ctx.outbox.get(local_id)
         if item.submission_id:
-            out(f"Đã gửi Kho bạc: mã hồ sơ {item.submission_id} — {item.status_text or item.treasury_status}.")
+            out(f"Đã gửi Kho bạc: mã hồ sơ {item.submission_id} — "
+                f"{item.status_text or item.treasury_status}.")
             return EXIT_OK
         if item.state == "needs-attention":
             out(f"Kho bạc không nhận hồ sơ: {item.reason or item.last_error}")
             return EXIT_INVALID
-        out(f"Chưa gửi được, hồ sơ vẫn nằm trong hàng đợi và sẽ tự gửi lại: {item.last_error or ''}")
-        return EXIT_UNREACHABLE if result.unreachable else EXIT_INVALID
+        if result.locked:
+            out("Một cửa sổ hoặc tiến trình khác đang gửi hàng đợi; hồ sơ sẽ được gửi cùng lượt đó.")
+            return EXIT_OK
+        out("Chưa gửi được, hồ sơ vẫn nằm trong hàng đợi và sẽ tự gửi lại"
+            + (f" (lúc {_when(item.next_try)})" if item.next_try else "")
+            + f": {item.last_error or ''}")
+        return EXIT_UNREACHABLE
     finally:
         ctx.close()
 
@@ -79,15 +167,25 @@ def cmd_queue(args) -> int:
     try:
         if args.queue_cmd == "flush":
             result = flush_until(ctx, args.wait or 0)
-            out(f"Đã gửi {result.sent}, lỗi {result.failed}, còn chờ {result.waiting}.")
-            return EXIT_UNREACHABLE if result.unreachable else EXIT_OK
+            if result.locked:
+                out("Một cửa sổ hoặc tiến trình khác đang gửi hàng đợi; không gửi thêm lúc này.")
+                return EXIT_OK
+            out(f"Đã gửi {result.sent}, Kho bạc không nhận {result.refused}, "
+                f"chưa gửi được {result.failed - result.refused}, còn chờ "
+                f"{ctx.outbox.summary().waiting}.")
+            for e in result.errors:
+                print(f"  - {e}", file=sys.stderr)
+            return _flush_exit(result)
         if args.queue_cmd == "cancel":
+            item = ctx.outbox.get(args.id)
             ctx.outbox.cancel(args.id)
-            out(f"Đã hủy #{args.id}.")
+            out(f"Đã hủy #{args.id} (chứng từ số {item.document_number}); hồ sơ sẽ không được gửi.")
             return EXIT_OK
         if args.queue_cmd == "retry":
+            item = ctx.outbox.get(args.id)
             ctx.outbox.retry(args.id)
-            out(f"Sẽ gửi lại #{args.id}.")
+            out(f"Sẽ gửi lại #{args.id} (chứng từ số {item.document_number}, cùng khóa và cùng "
+                "gói hồ sơ) ở lần gửi tới: kbnn-client queue flush.")
             return EXIT_OK
         items = ctx.outbox.items()
         if args.json:
@@ -97,36 +195,116 @@ def cmd_queue(args) -> int:
                 out("Hàng đợi trống.")
             for i in items:
                 print_item(i)
+            s = ctx.outbox.summary()
+            if items:
+                out(f"Chờ gửi: {s.waiting}; cần xử lý: {s.needs_attention}; "
+                    f"đang theo dõi: {s.following}.")
         return EXIT_OK
     finally:
         ctx.close()
 
 
 def cmd_status(args) -> int:
+    from client.transport.sync import connectivity_of
+
     ctx = open_context(args)
     try:
         code = EXIT_OK
         if args.refresh:
             try:
-                ctx.flush()
-                ctx.refresh()
+                api = ctx.api()
+                result = ctx.outbox.flush(api)
+                if result.unreachable:
+                    code = EXIT_UNREACHABLE
+                    for e in result.errors:
+                        print(e, file=sys.stderr)
+                else:
+                    ctx.outbox.refresh(api)
             except KbnnError as exc:
                 print(str(exc), file=sys.stderr)
-                code = exc.exit_code
+                code = EXIT_UNREACHABLE if connectivity_of(exc) in (
+                    "no-network", "treasury-down", "tls-error") else exc.exit_code
         items = ctx.outbox.items()
         if args.id:
-            items = [i for i in items if args.id in (i.submission_id, str(i.local_id))]
-            if not items:
-                raise InvalidInput(f"Không có hồ sơ «{args.id}».")
+            found = ctx.outbox.find(args.id)
+            if found is None:
+                raise InvalidInput(f"Không có hồ sơ «{args.id}» (mã hồ sơ Kho bạc hoặc số mục).")
+            items = [found]
+            if args.save_receipt:
+                data = ctx.outbox.receipt(found.local_id)
+                if data is None:
+                    raise InvalidInput(f"Hồ sơ #{found.local_id} chưa có chứng từ báo Nợ "
+                                       "(chỉ có khi Kho bạc đã thanh toán).")
+                write_file(args.save_receipt, data)
+                out(f"Đã lưu chứng từ báo Nợ vào «{args.save_receipt}».")
+        elif args.save_receipt:
+            raise InvalidInput("Hãy chỉ rõ hồ sơ cần lưu chứng từ báo Nợ (mã hồ sơ hoặc số mục).")
         if args.json:
             data = [dict(i.to_json(), history=ctx.outbox.history(i.local_id)) for i in items]
             json_out(data[0] if args.id else data)
         else:
+            if not items:
+                out("Chưa có hồ sơ nào được gửi.")
             for i in items:
-                print_item(i)
+                print_item(i, ctx.outbox.history(i.local_id) if args.id else None)
         return code
     finally:
         ctx.close()
+
+
+def cmd_sync(args) -> int:
+    from client.transport.sync import SyncService
+
+    ctx = open_context(args)
+    try:
+        def notice(n) -> None:
+            out(f"[{n.title}] {n.text}")
+
+        service = SyncService(ctx.home.db_path, ctx.api, on_notice=notice,
+                              interval=args.interval or 180.0)
+        while True:
+            report = service.run_once(force=args.force)
+            if args.json:
+                json_out(report.to_json())
+            else:
+                out(f"{_when(report.at)}  {report.status_line()}"
+                    + (f"\n  {report.detail}" if report.detail else ""))
+                if report.clock_warning:
+                    out(f"  {report.clock_warning}")
+            if not args.watch:
+                return EXIT_OK if report.online else (
+                    EXIT_INVALID if report.connectivity in ("login-refused", "not-configured")
+                    else EXIT_UNREACHABLE)
+            time.sleep(service.next_delay(report))
+    finally:
+        ctx.close()
+
+
+def cmd_proxy(args) -> int:
+    from client.transport.network import network_settings, proxy_password, store_proxy_password
+
+    home = open_home(args)
+    settings = network_settings(home)
+    if args.proxy_cmd == "password":
+        if settings.proxy != "manual" or not settings.proxy_user:
+            raise InvalidInput("Chỉ cần mật khẩu khi dùng proxy thủ công có tên đăng nhập: đặt "
+                               "[network] proxy = manual, proxy_host và proxy_user trước.")
+        store_proxy_password(settings, ask_password(args, f"Mật khẩu proxy của {settings.proxy_user}: "))
+        out("Đã lưu mật khẩu proxy trong kho khóa của hệ điều hành.")
+        return EXIT_OK
+    modes = {"system": "theo cấu hình của hệ điều hành", "none": "không dùng proxy",
+             "manual": "proxy chỉ định"}
+    out(f"Proxy: {modes.get(settings.proxy, settings.proxy)}")
+    if settings.proxy == "manual":
+        out(f"  Địa chỉ: {settings.proxy_host}")
+        if settings.proxy_user:
+            has = "có" if proxy_password(settings) else "CHƯA có"
+            out(f"  Tên đăng nhập: {settings.proxy_user} (mật khẩu trong kho khóa: {has})")
+    out(f"Thời gian chờ: kết nối {settings.connect_timeout:g} giây, trả lời "
+        f"{settings.read_timeout:g} giây")
+    for p in settings.problems():
+        print(f"  - Lỗi: {p}", file=sys.stderr)
+    return EXIT_INVALID if settings.problems() else EXIT_OK
 
 
 def register(sub) -> None:
@@ -164,4 +342,21 @@ def register(sub) -> None:
     s.add_argument("--refresh", action="store_true")
     s.add_argument("--json", action="store_true")
     s.add_argument("--password-env", metavar="VAR")
+    s.add_argument("--save-receipt", metavar="FILE.p7m",
+                   help="lưu chứng từ báo Nợ của hồ sơ đã thanh toán")
     s.set_defaults(func=cmd_status)
+
+    s = sub.add_parser("sync", help="gửi hồ sơ đến hạn và cập nhật trạng thái từ Kho bạc")
+    s.add_argument("--watch", action="store_true", help="chạy liên tục (Ctrl+C để dừng)")
+    s.add_argument("--interval", type=float, default=180.0, metavar="SECONDS")
+    s.add_argument("--force", action="store_true", help="gửi cả hồ sơ chưa đến giờ thử lại")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--password-env", metavar="VAR")
+    s.set_defaults(func=cmd_sync)
+
+    s = sub.add_parser("proxy", help="proxy dùng để kết nối Kho bạc")
+    ps = s.add_subparsers(dest="proxy_cmd", required=True, parser_class=Parser)
+    ps.add_parser("show")
+    p = ps.add_parser("password", help="lưu mật khẩu proxy vào kho khóa của hệ điều hành")
+    p.add_argument("--password-env", metavar="VAR")
+    s.set_defaults(func=cmd_proxy)

@@ -373,7 +373,9 @@ class _Checker:
         self.text(line, "group", prefix)
         self.text(line, "name", prefix, min_len=1, max_len=200)
         account = self.text(line, "account", prefix)
-        if account is not None and not re.fullmatch(r"[0-9]{6,19}", account):
+        if account is not None and not account.strip():
+            self.add("account-missing", f"{prefix}.account", "chưa có số tài khoản người hưởng")
+        elif account is not None and not re.fullmatch(r"[0-9]{6,19}", account):
             self.add("account-invalid", f"{prefix}.account",
                      f"số tài khoản phải có 6–19 chữ số (đang là {_show(account)})")
         self.text(line, "bank", prefix, min_len=1, max_len=200)

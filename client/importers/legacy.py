@@ -122,4 +122,27 @@ def convert(text: str, encoding: str) -> str:
     return tcvn3_to_unicode(text) if encoding == TCVN3 else vni_to_unicode(text)
 
 
-__all__ = ["TCVN3", "VNI", "convert", "detect", "tcvn3_to_unicode", "vni_to_unicode"]
+def looks_legacy(text: str) -> str | None:
+    """``TCVN3``/``VNI`` when this one piece of text still reads as a legacy encoding.
+
+    Stricter than ``detect`` (which judges a whole sheet): the text must hold
+    no Unicode-only Vietnamese letter, carry a legacy signature, and convert
+    into text that does hold Vietnamese letters. Used by the checks to warn
+    about text a mixed sheet left unconverted.
+    """
+    if not text or text.isascii():
+        return None
+    if _UNICODE_ONLY.search(unicodedata.normalize("NFC", text)):
+        return None
+    tcvn = len(_TCVN3_SIGNS.findall(text))
+    vni = len(_VNI_SIGNS.findall(text))
+    if not tcvn and not vni:
+        return None
+    encoding = TCVN3 if tcvn >= vni else VNI
+    if _UNICODE_ONLY.search(convert(text, encoding)):
+        return encoding
+    return None
+
+
+__all__ = ["TCVN3", "VNI", "convert", "detect", "looks_legacy", "tcvn3_to_unicode",
+           "vni_to_unicode"]

@@ -1,18 +1,18 @@
 """The training sandbox treasury: every endpoint of treasury-api.md under ``/api/v1``.
 
-A Flask app over its own SQLite file (``data_dir/sandbox.sqlite3``), so units,
-signers, sessions, submissions, their history and idempotency keys survive a
-restart. Every package is checked with the client's own
-``signing.verify.verify_package(..., require_complete=True)`` plus the
-treasury's own rules (registered signers, both roles, the session's unit).
+Built on ``core.Sandbox`` (state, processing, rules). Every package is checked
+with the client's own ``signing.verify.verify_package(..., require_complete=True)``
+plus the treasury's own rules (registered signers, both roles, the session's
+unit). ``GET /api/v1/health`` carries the extension field ``"sandbox": true``
+so that a client can tell a sandbox from the real treasury;
+``GET /api/v1/openapi.json`` is the OpenAPI 3 document of the API.
 
-Statuses move ``received → accepted → paid``, ``advance`` seconds each
-(0 = only by trainer action). The move is computed lazily on every read from
-the time of the last change and written down with the time it happened, so a
-status is the same whenever and however often it is read.
+Every API request (not the admin endpoints, not the OpenAPI document, not the
+trainer's page) first goes through the scenario in force (``scenarios``).
 
-Trainer and registration endpoints live under ``/api/v1/_admin`` and answer
-only to loopback clients.
+Registration and trainer endpoints live under ``/api/v1/_admin`` and answer
+only to loopback clients; the trainer's page ``/trainer`` (``trainer``) asks
+for the trainer's login and works from any PC of the classroom.
 """
 
 from __future__ import annotations
@@ -25,39 +25,44 @@ import io
 import json
 import logging
 import secrets
+import socket
 import sqlite3
+import time
 import uuid
 import zipfile
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import pkcs7
-from cryptography.x509.oid import NameOID
 from flask import Blueprint, Flask, Response, g, request, url_for
 from werkzeug.exceptions import HTTPException
 
-log = logging.getLogger(__name__)
+from client.sandbox.core import (
+    API_VERSION,
+    IDEMPOTENCY_RETENTION,
+    IN_PROGRESS_STALE,
+    MAX_JSON,
+    MAX_PACKAGE,
+    ROLE_VN,
+    ROLES,
+    STATUS_TEXT,
+    THROTTLE_FAILURES,
+    THROTTLE_WINDOW,
+    Sandbox,
+    SandboxError,
+    Transaction,
+    der_from_text,
+    hash_password,
+    iso,
+    parse_time,
+    token_hash,
+)
+from client.sandbox.rules import RuleBook
 
-API_VERSION = "1"
-MAX_PACKAGE = 20 * 1024 * 1024
-THROTTLE_FAILURES = 5
-THROTTLE_WINDOW = timedelta(minutes=15)
-IN_PROGRESS_STALE = timedelta(minutes=10)
-ROLES = ("chief-accountant", "head-of-unit")
-ROLE_VN = {"chief-accountant": "Kế toán trưởng", "head-of-unit": "Thủ trưởng đơn vị"}
-STATUS_TEXT = {
-    "received": "Đã tiếp nhận",
-    "accepted": "Đã kiểm soát, chờ thanh toán",
-    "rejected": "Bị từ chối",
-    "paid": "Đã thanh toán",
-}
-FINAL = ("rejected", "paid")
-PBKDF2_ROUNDS = 50_000
+log = logging.getLogger("client.sandbox")
+
+PACKAGE_MEDIA_TYPE = "application/vnd.etsi.asic-e+zip"
 
 TITLES = {
     "bad-request": "Yêu cầu không hợp lệ",
@@ -70,7 +75,7 @@ TITLES = {
     "not-a-package": "Tệp gửi lên không phải gói hồ sơ ASiC-E",
     "unit-mismatch": "Hồ sơ không thuộc đơn vị đang đăng nhập",
     "in-progress": "Hồ sơ với khóa này đang được xử lý, vui lòng thử lại sau",
-    "too-large": "Gói hồ sơ vượt quá dung lượng cho phép (20 MiB)",
+    "too-large": "Dữ liệu gửi lên vượt quá dung lượng cho phép",
     "key-reused": "Khóa chống gửi trùng đã được dùng cho một gói hồ sơ khác",
     "invalid-package": "Hồ sơ không hợp lệ",
     "signature-invalid": "Chữ ký số không hợp lệ",
@@ -79,110 +84,12 @@ TITLES = {
     "not-found": "Không tìm thấy",
     "receipt-not-ready": "Chưa có chứng từ báo Nợ (hồ sơ chưa được thanh toán)",
     "method-not-allowed": "Phương thức không được hỗ trợ",
+    "unsupported-media-type": "Kiểu nội dung không được hỗ trợ",
     "forbidden": "Chỉ dùng được từ máy cục bộ",
+    "final-status": "Không thể đổi trạng thái",
+    "overloaded": "Hệ thống Kho bạc đang quá tải, vui lòng thử lại sau",
     "internal-error": "Lỗi máy chủ Kho bạc (sandbox)",
 }
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS units (
-    code TEXT PRIMARY KEY,
-    name TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE IF NOT EXISTS users (
-    unit_code TEXT NOT NULL REFERENCES units(code),
-    username  TEXT NOT NULL,
-    salt      BLOB NOT NULL,
-    pw_hash   BLOB NOT NULL,
-    PRIMARY KEY (unit_code, username)
-);
-CREATE TABLE IF NOT EXISTS signers (
-    id          INTEGER PRIMARY KEY,
-    unit_code   TEXT NOT NULL REFERENCES units(code),
-    role        TEXT NOT NULL,
-    cert_sha256 TEXT NOT NULL,
-    name        TEXT NOT NULL,
-    not_after   TEXT NOT NULL,
-    cert_der    BLOB NOT NULL,
-    UNIQUE (unit_code, role, cert_sha256)
-);
-CREATE TABLE IF NOT EXISTS trust (
-    sha256 TEXT PRIMARY KEY,
-    der    BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS login_failures (
-    id  INTEGER PRIMARY KEY,
-    who TEXT NOT NULL,
-    at  TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS login_failures_who ON login_failures(who, at);
-CREATE TABLE IF NOT EXISTS sessions (
-    token_hash TEXT PRIMARY KEY,
-    unit_code  TEXT NOT NULL,
-    username   TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL,
-    revoked    INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS submissions (
-    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
-    id              TEXT NOT NULL UNIQUE,
-    unit_code       TEXT NOT NULL,
-    idempotency_key TEXT NOT NULL,
-    package         BLOB NOT NULL,
-    package_sha256  TEXT NOT NULL,
-    kind            TEXT NOT NULL,
-    number          TEXT NOT NULL,
-    total           INTEGER NOT NULL,
-    status          TEXT NOT NULL,
-    reason          TEXT,
-    received_at     TEXT NOT NULL,
-    updated_at      TEXT NOT NULL,
-    receipt         BLOB
-);
-CREATE INDEX IF NOT EXISTS submissions_changes ON submissions(unit_code, updated_at, seq);
-CREATE TABLE IF NOT EXISTS history (
-    id            INTEGER PRIMARY KEY,
-    submission_id TEXT NOT NULL REFERENCES submissions(id),
-    status        TEXT NOT NULL,
-    at            TEXT NOT NULL,
-    note          TEXT
-);
-CREATE TABLE IF NOT EXISTS idempotency (
-    unit_code      TEXT NOT NULL,
-    key            TEXT NOT NULL,
-    package_sha256 TEXT NOT NULL,
-    state          TEXT NOT NULL,
-    status_code    INTEGER,
-    body           TEXT,
-    created_at     TEXT NOT NULL,
-    PRIMARY KEY (unit_code, key)
-);
-"""
-
-
-# -- small helpers -----------------------------------------------------------------
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(ts: datetime) -> str:
-    return ts.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _parse(text: str) -> datetime:
-    ts = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if ts.tzinfo is None:
-        ts = ts.replace(tzinfo=UTC)
-    return ts.astimezone(UTC)
-
-
-def _hash_password(password: str, salt: bytes) -> bytes:
-    return hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, PBKDF2_ROUNDS)
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
 
 def _json(body: Any, status: int = 200, headers: dict | None = None) -> Response:
@@ -216,224 +123,85 @@ class _Answer(Exception):
         self.response = response
 
 
-def _cert_facts(der: bytes) -> tuple[str, str, str]:
-    """(sha256 hex, holder name, not_after) of a DER certificate."""
-    cert = x509.load_der_x509_certificate(der)
-    cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    name = str(cns[0].value) if cns else cert.subject.rfc4514_string()
-    return hashlib.sha256(der).hexdigest(), name, _iso(cert.not_valid_after_utc)
+class _Dropped(ConnectionError):
+    """The scenario dropped this request's connection."""
 
 
-def _der_from_text(value: str) -> bytes:
-    value = value.strip()
-    if value.startswith("-----BEGIN"):
-        return x509.load_pem_x509_certificate(value.encode("ascii")).public_bytes(
-            serialization.Encoding.DER)
-    return base64.b64decode(value, validate=True)
-
-
-def _default_verifier(data: bytes, trust: list[bytes], *, require_complete: bool = False) -> Any:
-    from client.signing.verify import verify_package
-
-    return verify_package(data, trust, require_complete=require_complete)
-
-
-# -- the app -------------------------------------------------------------------------
-
-class _Sandbox:
-    def __init__(self, data_dir: Path, advance: float, session_lifetime: float,
-                 verifier: Callable[..., Any] | None) -> None:
-        self.data_dir = Path(data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.db_path = self.data_dir / "sandbox.sqlite3"
-        self.advance = advance + 0.0  # seconds (not money)
-        self.session_lifetime = session_lifetime + 0.0
-        self.verifier = verifier or _default_verifier
-        conn = self.connect()
-        try:
-            conn.executescript(SCHEMA)
-        finally:
-            conn.close()
-        self.receipt_key, self.receipt_cert = self._receipt_signer()
-
-    # storage
-    def connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(str(self.db_path), timeout=10, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA busy_timeout = 10000")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        return conn
-
-    def _receipt_signer(self) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-        key_path = self.data_dir / "receipt-key.pem"
-        cert_path = self.data_dir / "receipt-cert.pem"
-        if key_path.exists() and cert_path.exists():
-            key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-            cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
-            assert isinstance(key, ec.EllipticCurvePrivateKey)
-            return key, cert
-        key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Kho bạc Nhà nước (sandbox đào tạo)"),
-            x509.NameAttribute(NameOID.COMMON_NAME, "KBNN Sandbox - Chứng từ báo Nợ"),
-        ])
-        now = _now()
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1))
-            .not_valid_after(now + timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(
-                digital_signature=True, content_commitment=True, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .sign(key, hashes.SHA256())
-        )
-        key_path.write_bytes(key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption()))
-        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        return key, cert
-
-    # registration (also used by the admin endpoints)
-    def add_unit(self, conn: sqlite3.Connection, code: str, username: str | None = None,
-                 password: str | None = None, name: str = "") -> None:
-        conn.execute("INSERT INTO units (code, name) VALUES (?, ?) ON CONFLICT(code) DO UPDATE"
-                     " SET name = CASE WHEN excluded.name != '' THEN excluded.name ELSE name END",
-                     (code, name))
-        if username and password is not None:
-            salt = secrets.token_bytes(16)
-            conn.execute(
-                "INSERT INTO users (unit_code, username, salt, pw_hash) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT(unit_code, username) DO UPDATE SET salt = excluded.salt,"
-                " pw_hash = excluded.pw_hash",
-                (code, username, salt, _hash_password(password, salt)))
-
-    def add_signer(self, conn: sqlite3.Connection, unit_code: str, role: str, der: bytes,
-                   name: str | None = None) -> dict:
-        if role not in ROLES:
-            raise ValueError(f"vai trò không hợp lệ: {role}")
-        sha, holder, not_after = _cert_facts(der)
-        self.add_unit(conn, unit_code)
-        conn.execute(
-            "INSERT INTO signers (unit_code, role, cert_sha256, name, not_after, cert_der)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(unit_code, role, cert_sha256) DO UPDATE"
-            " SET name = excluded.name",
-            (unit_code, role, sha, name or holder, not_after, der))
-        return {"role": role, "name": name or holder, "certificate_sha256": sha,
-                "not_after": not_after}
-
-    def add_trust(self, conn: sqlite3.Connection, der: bytes) -> None:
-        conn.execute("INSERT OR IGNORE INTO trust (sha256, der) VALUES (?, ?)",
-                     (hashlib.sha256(der).hexdigest(), der))
-
-    # statuses
-    def materialise(self, conn: sqlite3.Connection, row: sqlite3.Row, now: datetime) -> bool:
-        """Write down the automatic moves due by ``now``; True if any."""
-        if self.advance <= 0 or row["status"] in FINAL:
-            return False
-        status, at = row["status"], _parse(row["updated_at"])
-        step = timedelta(seconds=self.advance)
-        moved = False
-        while status in ("received", "accepted") and at + step <= now:
-            at += step
-            status = "accepted" if status == "received" else "paid"
-            conn.execute("INSERT INTO history (submission_id, status, at, note) VALUES (?, ?, ?, NULL)",
-                         (row["id"], status, _iso(at)))
-            moved = True
-        if moved:
-            conn.execute("UPDATE submissions SET status = ?, updated_at = ? WHERE id = ?",
-                         (status, _iso(at), row["id"]))
-        return moved
-
-    def materialise_unit(self, conn: sqlite3.Connection, unit_code: str) -> None:
-        if self.advance <= 0:
-            return
-        now = _now()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for row in conn.execute(
-                    "SELECT id, status, updated_at FROM submissions WHERE unit_code = ?"
-                    " AND status NOT IN ('rejected', 'paid')", (unit_code,)).fetchall():
-                self.materialise(conn, row, now)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
-    def record(self, conn: sqlite3.Connection, sid: str) -> dict | None:
-        r = conn.execute("SELECT * FROM submissions WHERE id = ?", (sid,)).fetchone()
-        if r is None:
-            return None
-        hist = conn.execute("SELECT status, at, note FROM history WHERE submission_id = ?"
-                            " ORDER BY at, id", (sid,)).fetchall()
-        return {
-            "id": r["id"], "status": r["status"], "status_text": STATUS_TEXT[r["status"]],
-            "reason": r["reason"], "updated_at": r["updated_at"],
-            "history": [{"status": h["status"], "at": h["at"], "note": h["note"]} for h in hist],
-            "document": {"kind": r["kind"], "number": r["number"], "total": r["total"]},
-        }
-
-    def make_receipt(self, conn: sqlite3.Connection, row: sqlite3.Row) -> bytes:
-        rec = self.record(conn, row["id"]) or {}
-        paid_at = next((h["at"] for h in rec.get("history", []) if h["status"] == "paid"),
-                       row["updated_at"])
-        content = {
-            "type": "kbnn-payment-confirmation/1",
-            "title": "Chứng từ báo Nợ",
-            "issued_by": "Kho bạc Nhà nước (sandbox đào tạo)",
-            "id": row["id"], "unit_code": row["unit_code"],
-            "status": "paid", "status_text": STATUS_TEXT["paid"], "paid_at": paid_at,
-            "received_at": row["received_at"], "package_sha256": row["package_sha256"],
-            "document": rec.get("document"), "history": rec.get("history"),
-        }
-        data = json.dumps(content, ensure_ascii=False, indent=2).encode("utf-8")
-        return (pkcs7.PKCS7SignatureBuilder().set_data(data)
-                .add_signer(self.receipt_cert, self.receipt_key, hashes.SHA256())
-                .sign(serialization.Encoding.DER, []))
+def _drop_connection() -> bool:
+    """Close the client's connection without an answer; False when there is no socket."""
+    sock = request.environ.get("werkzeug.socket")
+    if sock is None:
+        return False
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    return True
 
 
 def create_app(data_dir: Path, *, advance: float = 5.0,
-               units: Iterable[tuple[str, str, str]] = (),
+               accept_after: float | None = None, pay_after: float | None = None,
+               units: Iterable[tuple[str, ...]] = (),
                signers: Iterable[tuple[str, str, bytes]] = (), trust: Iterable[bytes] = (),
                verifier: Callable[..., Any] | None = None,
-               session_lifetime: float = 1800.0) -> Flask:
+               session_lifetime: float = 1800.0, scenario: str = "normal", seed: int = 1,
+               trainer: tuple[str, str] | None = None, rules: Path | RuleBook | None = None,
+               payment_orders: Iterable[tuple[str, str, int, str | None]] = (),
+               clock: Callable[[], Any] | None = None,
+               pose_as_treasury: bool = False) -> Flask:
     """The sandbox treasury as a Flask app.
 
-    ``units``: (code, username, password); ``signers``: (unit_code, role, cert DER);
-    ``trust``: DER trust anchors for package verification. All are stored in
+    ``units``: (code, username, password[, name]); ``signers``: (unit_code, role,
+    cert DER); ``trust``: DER trust anchors for package verification;
+    ``payment_orders``: (unit_code, number, amount, date). All are stored in
     ``data_dir/sandbox.sqlite3`` (added to what is already there).
+    ``advance`` is the seconds between automatic status moves (0: only by hand);
+    ``accept_after``/``pay_after`` set each move apart. ``scenario`` is a spec
+    such as ``"flaky:0.3"`` (see ``scenarios``), replayable with ``seed``.
+    ``trainer``: (user, password) of the trainer's page (default: kept in the
+    data folder, made up on first start). ``rules``: a rule file or book
+    (default ``rules_vi.json``). ``clock()`` gives the current UTC time (tests).
     ``verifier(data, trust, require_complete=True)`` defaults to
-    ``client.signing.verify.verify_package``.
+    ``client.signing.verify.verify_package``. ``pose_as_treasury`` leaves the
+    ``"sandbox": true`` mark out of ``/health``: only for testing a real (non-training)
+    profile end to end, which refuses to talk to a server that says it is a sandbox.
     """
-    sb = _Sandbox(Path(data_dir), advance, session_lifetime, verifier)
+    book = rules if isinstance(rules, RuleBook) else RuleBook.load(rules)
+    sb = Sandbox(Path(data_dir), advance=advance, accept_after=accept_after, pay_after=pay_after,
+                 session_lifetime=session_lifetime, verifier=verifier, rules=book,
+                 scenario=scenario, seed=seed, trainer=trainer, clock=clock)
     conn = sb.connect()
     try:
-        conn.execute("BEGIN IMMEDIATE")
-        for code, username, password in units:
-            sb.add_unit(conn, code, username, password)
-        for unit_code, role, der in signers:
-            sb.add_signer(conn, unit_code, role, bytes(der))
-        for der in trust:
-            sb.add_trust(conn, bytes(der))
-        conn.execute("COMMIT")
+        with Transaction(conn):
+            for unit in units:
+                code, username, password = unit[0], unit[1], unit[2]
+                sb.add_unit(conn, code, username, password, unit[3] if len(unit) > 3 else "")
+            for unit_code, role, der in signers:
+                sb.add_signer(conn, unit_code, role, bytes(der))
+            for der in trust:
+                sb.add_trust(conn, bytes(der))
+            for unit_code, number, amount, date in payment_orders:
+                sb.add_unit(conn, unit_code)
+                sb.set_payment_order(conn, unit_code, number, amount, date)
     finally:
         conn.close()
 
     app = Flask(__name__)
     app.config["KBNN_SANDBOX"] = sb
+    app.secret_key = sb.secret_key
+    app.config.update(SESSION_COOKIE_NAME="kbnn_trainer", SESSION_COOKIE_SAMESITE="Strict",
+                      SESSION_COOKIE_HTTPONLY=True)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     api = Blueprint("api", __name__, url_prefix="/api/v1")
+    admin = Blueprint("admin", __name__, url_prefix="/api/v1/_admin")
+    docs = Blueprint("docs", __name__, url_prefix="/api/v1")
 
     def db() -> sqlite3.Connection:
         if "sandbox_db" not in g:
             g.sandbox_db = sb.connect()
         return g.sandbox_db
+
+    app.config["KBNN_DB"] = db
 
     @app.teardown_appcontext
     def _close(_exc: BaseException | None) -> None:
@@ -445,10 +213,19 @@ def create_app(data_dir: Path, *, advance: float = 5.0,
     def _answer(exc: _Answer) -> Response:
         return exc.response
 
+    @app.errorhandler(SandboxError)
+    def _refused(exc: SandboxError) -> Response:
+        return problem(exc.status, exc.code, exc.detail)
+
+    @app.errorhandler(_Dropped)
+    def _dropped(_exc: _Dropped) -> Response:
+        # The socket is already shut: writing this fails quietly in the server.
+        return Response(status=503)
+
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
-        code = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(
-            exc.code or 400, "bad-request")
+        code = {404: "not-found", 405: "method-not-allowed", 413: "too-large",
+                415: "unsupported-media-type"}.get(exc.code or 400, "bad-request")
         return problem(exc.code or 400, code)
 
     @app.errorhandler(Exception)
@@ -456,15 +233,47 @@ def create_app(data_dir: Path, *, advance: float = 5.0,
         log.exception("sandbox error")
         return problem(500, "internal-error", str(exc)[:200])
 
+    # -- the scenario in force ------------------------------------------------------
+
+    @api.before_request
+    def _scenario() -> Response | None:
+        who = request.headers.get("Authorization") or request.remote_addr or ""
+        decision = sb.scenario.decide(hashlib.sha256(who.encode("utf-8", "replace")).hexdigest())
+        if decision.action == "pass":
+            return None
+        if decision.action == "delay":
+            time.sleep(decision.delay)
+            return None
+        if decision.action in ("503", "429"):
+            return problem(int(decision.action), "overloaded",
+                           f"Vui lòng thử lại sau {decision.retry_after} giây.",
+                           headers={"Retry-After": str(decision.retry_after)})
+        if decision.action == "drop-before":
+            if _drop_connection():
+                raise _Dropped()
+            return problem(503, "overloaded", "Máy chủ Kho bạc tạm thời không phục vụ.",
+                           headers={"Retry-After": str(max(1, decision.retry_after))})
+        g.drop_after = True  # drop-after: do the work, lose the answer
+        return None
+
+    @api.after_request
+    def _maybe_drop(response: Response) -> Response:
+        if g.pop("drop_after", False) and _drop_connection():
+            log.info("scenario %s: answer to %s %s dropped", sb.scenario.spec, request.method,
+                     request.path)
+        return response
+
+    # -- helpers -----------------------------------------------------------------------
+
     def session() -> sqlite3.Row:
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("Bearer "):
             raise _Answer(problem(401, "not-logged-in", headers={"WWW-Authenticate": "Bearer"}))
         row = db().execute("SELECT * FROM sessions WHERE token_hash = ?",
-                           (_token_hash(auth[7:].strip()),)).fetchone()
+                           (token_hash(auth[7:].strip()),)).fetchone()
         if row is None or row["revoked"]:
             raise _Answer(problem(401, "not-logged-in", headers={"WWW-Authenticate": "Bearer"}))
-        if _parse(row["expires_at"]) <= _now():
+        if parse_time(row["expires_at"]) <= sb.now():
             raise _Answer(problem(
                 401, "token-expired", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}))
         return row
@@ -475,7 +284,16 @@ def create_app(data_dir: Path, *, advance: float = 5.0,
             raise _Answer(problem(403, "forbidden"))
 
     def body_json() -> dict:
-        data = request.get_json(silent=True)
+        length = request.content_length
+        if length is not None and length > MAX_JSON:
+            raise _Answer(problem(413, "too-large", f"Nội dung JSON tối đa {MAX_JSON} byte."))
+        raw = request.get_data(cache=True)
+        if len(raw) > MAX_JSON:
+            raise _Answer(problem(413, "too-large", f"Nội dung JSON tối đa {MAX_JSON} byte."))
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            data = None
         if not isinstance(data, dict):
             raise _Answer(problem(400, "bad-request", "Nội dung yêu cầu phải là một đối tượng JSON."))
         return data
@@ -484,7 +302,10 @@ def create_app(data_dir: Path, *, advance: float = 5.0,
 
     @api.get("/health")
     def health() -> Response:
-        return _json({"status": "ok", "time": _iso(_now()), "api_version": API_VERSION})
+        body = {"status": "ok", "time": iso(sb.now()), "api_version": API_VERSION}
+        if not pose_as_treasury:
+            body["sandbox"] = True
+        return _json(body)
 
     @api.post("/sessions")
     def login() -> Response:
@@ -495,15 +316,13 @@ def create_app(data_dir: Path, *, advance: float = 5.0,
             return problem(400, "bad-request", "Cần mã đơn vị, tên đăng nhập và mật khẩu.")
         conn = db()
         who = f"{unit_code}|{username.casefold()}"
-        now = _now()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        now = sb.now()
+        with Transaction(conn):
             recent = conn.execute(
                 "SELECT at FROM login_failures WHERE who = ? AND at > ? ORDER BY at",
-                (who, _iso(now - THROTTLE_WINDOW))).fetchall()
+                (who, iso(now - THROTTLE_WINDOW))).fetchall()
             if len(recent) >= THROTTLE_FAILURES:
-                conn.execute("COMMIT")
-                wait = _parse(recent[-THROTTLE_FAILURES]["at"]) + THROTTLE_WINDOW - now
+                wait = parse_time(recent[-THROTTLE_FAILURES]["at"]) + THROTTLE_WINDOW - now
                 seconds = max(1, int(wait.total_seconds()) + 1)
                 return problem(429, "too-many-attempts",
                                f"Tài khoản {username} tạm khóa đăng nhập; thử lại sau "
@@ -512,10 +331,9 @@ def create_app(data_dir: Path, *, advance: float = 5.0,
             user = conn.execute("SELECT salt, pw_hash FROM users WHERE unit_code = ? AND username = ?",
                                 (unit_code, username)).fetchone()
             ok = user is not None and hmac.compare_digest(
-                _hash_password(password, bytes(user["salt"])), bytes(user["pw_hash"]))
+                hash_password(password, bytes(user["salt"])), bytes(user["pw_hash"]))
             if not ok:
-                conn.execute("INSERT INTO login_failures (who, at) VALUES (?, ?)", (who, _iso(now)))
-                conn.execute("COMMIT")
+                conn.execute("INSERT INTO login_failures (who, at) VALUES (?, ?)", (who, iso(now)))
                 log.info("login refused for %s of unit %s", username, unit_code)
                 return problem(401, "bad-credentials")
             conn.execute("DELETE FROM login_failures WHERE who = ?", (who,))
@@ -523,14 +341,9 @@ def create_app(data_dir: Path, *, advance: float = 5.0,
             expires = now + timedelta(seconds=sb.session_lifetime)
             conn.execute("INSERT INTO sessions (token_hash, unit_code, username, created_at,"
                          " expires_at) VALUES (?, ?, ?, ?, ?)",
-                         (_token_hash(token), unit_code, username, _iso(now), _iso(expires)))
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+                         (token_hash(token), unit_code, username, iso(now), iso(expires)))
         log.info("login %s of unit %s", username, unit_code)
-        return _json({"token": token, "expires_at": _iso(expires)}, 201)
+        return _json({"token": token, "expires_at": iso(expires)}, 201)
 
     @api.delete("/sessions/current")
     def logout() -> Response:
@@ -547,7 +360,8 @@ def create_app(data_dir: Path, *, advance: float = 5.0,
             return problem(403, "unit-mismatch",
                            f"Phiên đăng nhập thuộc đơn vị {s['unit_code']}, không phải {code}.")
         rows = db().execute("SELECT role, name, cert_sha256, not_after FROM signers"
-                            " WHERE unit_code = ? ORDER BY role, id", (code,)).fetchall()
+                            " WHERE unit_code = ? AND withdrawn_at IS NULL ORDER BY role, id",
+                            (code,)).fetchall()
         return _json({"signers": [
             {"role": r["role"], "name": r["name"], "certificate_sha256": r["cert_sha256"],
              "not_after": r["not_after"]} for r in rows]})
@@ -561,10 +375,11 @@ def create_app(data_dir: Path, *, advance: float = 5.0,
             while stream.read(1 << 20):  # drain so the client can read the answer
                 pass
             raise _Answer(problem(413, "too-large",
-                                  f"Gói hồ sơ {length} byte, tối đa {MAX_PACKAGE} byte."))
+                                  f"Gói hồ sơ {length} byte, tối đa {MAX_PACKAGE} byte (20 MiB)."))
         data = request.get_data(cache=False)
         if len(data) > MAX_PACKAGE:
-            raise _Answer(problem(413, "too-large"))
+            raise _Answer(problem(413, "too-large",
+                                  f"Gói hồ sơ vượt quá {MAX_PACKAGE} byte (20 MiB)."))
         return data
 
     def check_digest(data: bytes) -> None:
@@ -585,49 +400,49 @@ def create_app(data_dir: Path, *, advance: float = 5.0,
                                   "Gói hồ sơ nhận được khác với mã băm gửi kèm; "
                                   "có thể đã bị hỏng trên đường truyền."))
 
+    def check_media_type() -> None:
+        ctype = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if ctype != PACKAGE_MEDIA_TYPE:
+            raise _Answer(problem(400, "not-a-package",
+                                  f"Content-Type phải là {PACKAGE_MEDIA_TYPE}"
+                                  + (f", không phải {ctype}." if ctype else ".")))
+
     def claim_key(unit_code: str, key: str, sha: str) -> Response | None:
         """Idempotency: an answer to give now, or None when this request may go on."""
         conn = db()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        now = sb.now()
+        with Transaction(conn):
+            conn.execute("DELETE FROM idempotency WHERE state = 'done' AND created_at < ?",
+                         (iso(now - IDEMPOTENCY_RETENTION),))
             row = conn.execute("SELECT * FROM idempotency WHERE unit_code = ? AND key = ?",
                                (unit_code, key)).fetchone()
-            now = _now()
             if row is not None:
                 if row["package_sha256"] != sha:
-                    conn.execute("COMMIT")
                     return problem(422, "key-reused",
                                    "Khóa này đã được dùng cho một gói hồ sơ khác; "
                                    "mỗi gói hồ sơ cần một khóa riêng.",
                                    errors=[{"code": "key-reused", "where": "Idempotency-Key",
                                             "message": TITLES["key-reused"]}])
                 if row["state"] == "done":
-                    conn.execute("COMMIT")
                     body = json.loads(row["body"])
                     return _json(body, 200, {"Location": url_for(
                         "api.get_submission", sid=body["id"], _external=True)})
-                if _parse(row["created_at"]) > now - IN_PROGRESS_STALE:
-                    conn.execute("COMMIT")
+                if parse_time(row["created_at"]) > now - IN_PROGRESS_STALE:
                     return problem(409, "in-progress", headers={"Retry-After": "2"})
                 conn.execute("UPDATE idempotency SET created_at = ? WHERE unit_code = ? AND key = ?",
-                             (_iso(now), unit_code, key))
+                             (iso(now), unit_code, key))
             else:
                 conn.execute("INSERT INTO idempotency (unit_code, key, package_sha256, state,"
                              " created_at) VALUES (?, ?, ?, 'processing', ?)",
-                             (unit_code, key, sha, _iso(now)))
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+                             (unit_code, key, sha, iso(now)))
         return None
 
     def release_key(unit_code: str, key: str) -> None:
         db().execute("DELETE FROM idempotency WHERE unit_code = ? AND key = ? AND state = 'processing'",
                      (unit_code, key))
 
-    def check_package(unit_code: str, data: bytes) -> dict:
-        """Verify; return the parsed document or raise an answer (403/422)."""
+    def check_package(unit_code: str, data: bytes) -> tuple[dict, list[dict]]:
+        """Verify; return the parsed document and its signers, or raise an answer (400/403/422)."""
         if not data.startswith(b"PK") or not zipfile.is_zipfile(io.BytesIO(data)):
             raise _Answer(problem(400, "not-a-package",
                                   "Nội dung gửi lên không phải tệp ZIP/ASiC-E."))
@@ -643,15 +458,17 @@ def create_app(data_dir: Path, *, advance: float = 5.0,
                                   f"{unit_code}."))
         errors = [{"code": p.code, "where": p.where, "message": p.message}
                   for p in getattr(report, "problems", []) if getattr(p, "severity", "error") == "error"]
-        registered = {(r["role"], r["cert_sha256"].lower()) for r in db().execute(
-            "SELECT role, cert_sha256 FROM signers WHERE unit_code = ?", (unit_code,)).fetchall()}
+        registered = sb.registered(db(), unit_code)
+        signers = []
         for sig in getattr(report, "signatures", []) or []:
             role = getattr(sig, "role", None)
             sha = (getattr(sig, "cert_sha256", None) or "").lower()
+            who = getattr(sig, "signer_name", None) or sha[:16]
+            where = str(getattr(sig, "file", "") or "")
+            signers.append({"role": role, "cert_sha256": sha, "name": who, "file": where})
             if (role, sha) not in registered:
-                who = getattr(sig, "signer_name", None) or sha[:16]
                 errors.append({
-                    "code": "signer-not-registered", "where": str(getattr(sig, "file", "") or ""),
+                    "code": "signer-not-registered", "where": where,
                     "message": f"Chứng thư số của {ROLE_VN.get(role, role or 'người ký')} "
                                f"({who}) chưa được đăng ký với Kho bạc cho đơn vị {unit_code}."})
         if not getattr(report, "complete", False) and not any(
@@ -675,7 +492,7 @@ def create_app(data_dir: Path, *, advance: float = 5.0,
             raise _Answer(problem(422, "invalid-package", "Không đọc được document.json.",
                                   errors=[{"code": "invalid-package", "where": "document.json",
                                            "message": "Không đọc được document.json."}]))
-        return document
+        return document, signers
 
     @api.post("/submissions")
     def submit() -> Response:
@@ -687,43 +504,44 @@ def create_app(data_dir: Path, *, advance: float = 5.0,
             return problem(400, "idempotency-key-missing",
                            "Mỗi lần gửi cần tiêu đề Idempotency-Key (UUID) riêng cho gói hồ sơ.")
         if len(key) > 200:
-            return problem(400, "bad-request", "Idempotency-Key quá dài.")
+            return problem(400, "bad-request", "Idempotency-Key quá dài (tối đa 200 ký tự).")
         check_digest(data)
+        check_media_type()
         sha = hashlib.sha256(data).hexdigest()
         early = claim_key(unit_code, key, sha)
         if early is not None:
             return early
         try:
-            document = check_package(unit_code, data)
+            document, signers = check_package(unit_code, data)
         except BaseException:
             release_key(unit_code, key)
             raise
         sid = str(uuid.uuid4())
-        now = _iso(_now())
+        now = iso(sb.now())
         total = document.get("total")
         body = {
             "id": sid, "status": "received", "received_at": now, "package_sha256": sha,
             "document": {"kind": str(document.get("kind") or ""),
                          "number": str(document.get("number") or ""),
-                         "total": total if isinstance(total, int) else 0},
+                         "total": total if isinstance(total, int) and not isinstance(total, bool)
+                         else 0},
         }
         conn = db()
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.execute(
-                "INSERT INTO submissions (id, unit_code, idempotency_key, package, package_sha256,"
-                " kind, number, total, status, received_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?)",
-                (sid, unit_code, key, data, sha, body["document"]["kind"],
-                 body["document"]["number"], body["document"]["total"], now, now))
-            conn.execute("INSERT INTO history (submission_id, status, at, note)"
-                         " VALUES (?, 'received', ?, NULL)", (sid, now))
-            conn.execute("UPDATE idempotency SET state = 'done', status_code = 201, body = ?"
-                         " WHERE unit_code = ? AND key = ?",
-                         (json.dumps(body, ensure_ascii=False), unit_code, key))
-            conn.execute("COMMIT")
+            with Transaction(conn):
+                conn.execute(
+                    "INSERT INTO submissions (id, unit_code, idempotency_key, package, package_sha256,"
+                    " kind, number, total, status, received_at, updated_at, signers_json)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?, ?)",
+                    (sid, unit_code, key, data, sha, body["document"]["kind"],
+                     body["document"]["number"], body["document"]["total"], now, now,
+                     json.dumps(signers, ensure_ascii=False)))
+                conn.execute("INSERT INTO history (submission_id, status, at, note)"
+                             " VALUES (?, 'received', ?, NULL)", (sid, now))
+                conn.execute("UPDATE idempotency SET state = 'done', status_code = 201, body = ?"
+                             " WHERE unit_code = ? AND key = ?",
+                             (json.dumps(body, ensure_ascii=False), unit_code, key))
         except BaseException:
-            conn.execute("ROLLBACK")
             release_key(unit_code, key)
             raise
         log.info("submission %s received from unit %s", sid, unit_code)
@@ -732,19 +550,10 @@ def create_app(data_dir: Path, *, advance: float = 5.0,
 
     def own_submission(sid: str, unit_code: str) -> sqlite3.Row:
         conn = db()
+        sb.materialise_all(conn, unit_code)
         row = conn.execute("SELECT * FROM submissions WHERE id = ?", (sid,)).fetchone()
         if row is None or row["unit_code"] != unit_code:
             raise _Answer(problem(404, "not-found", "Không tìm thấy hồ sơ với mã này."))
-        if sb.advance > 0 and row["status"] not in FINAL:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                fresh = conn.execute("SELECT * FROM submissions WHERE id = ?", (sid,)).fetchone()
-                sb.materialise(conn, fresh, _now())
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            row = conn.execute("SELECT * FROM submissions WHERE id = ?", (sid,)).fetchone()
         return row
 
     @api.get("/submissions/<sid>")
@@ -769,15 +578,15 @@ def create_app(data_dir: Path, *, advance: float = 5.0,
         try:
             if cursor:
                 c = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
-                if c.get("u") != unit_code:
+                if not isinstance(c, dict) or c.get("u") != unit_code:
                     raise ValueError("cursor of another unit")
                 since, after = str(c["s"]), (str(c["a"]), int(c["i"]))
             elif request.args.get("updated_since"):
-                since = _iso(_parse(request.args["updated_since"]))
-        except (ValueError, KeyError, TypeError, binascii.Error):
+                since = iso(parse_time(request.args["updated_since"]))
+        except (ValueError, KeyError, TypeError, OverflowError, binascii.Error, UnicodeError):
             return problem(400, "bad-request", "updated_since hoặc cursor không hợp lệ.")
         conn = db()
-        sb.materialise_unit(conn, unit_code)
+        sb.materialise_all(conn, unit_code)
         rows = conn.execute(
             "SELECT id, seq, updated_at FROM submissions WHERE unit_code = ? AND updated_at >= ?"
             " AND (updated_at > ? OR (updated_at = ? AND seq > ?))"
@@ -802,112 +611,143 @@ def create_app(data_dir: Path, *, advance: float = 5.0,
         data = row["receipt"]
         if data is None:
             conn = db()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with Transaction(conn):
                 again = conn.execute("SELECT receipt FROM submissions WHERE id = ?", (sid,)).fetchone()
                 data = again["receipt"]
                 if data is None:
                     data = sb.make_receipt(conn, row)
                     conn.execute("UPDATE submissions SET receipt = ? WHERE id = ?", (data, sid))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
         return Response(bytes(data), 200, mimetype="application/pkcs7-mime",
                         headers={"Content-Disposition": f'attachment; filename="bao-no-{sid}.p7m"'})
 
+    # -- the OpenAPI document ---------------------------------------------------------------
+
+    @docs.get("/openapi.json")
+    def openapi() -> Response:
+        from client.sandbox.openapi import openapi_document
+
+        return _json(openapi_document(request.host_url.rstrip("/") + "/api/v1"))
+
     # -- registration and trainer actions (loopback only) ------------------------------
 
-    @api.post("/_admin/units")
-    def admin_unit() -> Response:
+    @admin.before_request
+    def _admin_loopback() -> None:
         loopback_only()
+
+    @admin.post("/units")
+    def admin_unit() -> Response:
         data = body_json()
         code, username, password = data.get("code"), data.get("username"), data.get("password")
         if not (isinstance(code, str) and code.isdigit() and len(code) == 7):
             return problem(400, "bad-request", "Mã đơn vị (code) phải gồm đúng 7 chữ số.")
         if username is not None and not (isinstance(username, str) and isinstance(password, str)):
             return problem(400, "bad-request", "Cần cả tên đăng nhập và mật khẩu.")
-        conn = db()
-        conn.execute("BEGIN IMMEDIATE")
-        sb.add_unit(conn, code, username, password, str(data.get("name") or ""))
-        conn.execute("COMMIT")
+        with Transaction(db()) as conn:
+            sb.add_unit(conn, code, username, password, str(data.get("name") or ""))
         return _json({"code": code, "username": username}, 201)
 
-    @api.post("/_admin/signers")
+    @admin.post("/signers")
     def admin_signer() -> Response:
-        loopback_only()
         data = body_json()
         unit_code, role, cert = data.get("unit_code"), data.get("role"), data.get("certificate")
         if not (isinstance(unit_code, str) and role in ROLES and isinstance(cert, str)):
             return problem(400, "bad-request", "Cần unit_code, role (chief-accountant hoặc "
                                                "head-of-unit) và certificate (DER base64 hoặc PEM).")
         try:
-            der = _der_from_text(cert)
-            conn = db()
-            conn.execute("BEGIN IMMEDIATE")
-            entry = sb.add_signer(conn, unit_code, role, der, data.get("name"))
-            conn.execute("COMMIT")
+            der = der_from_text(cert)
         except (ValueError, binascii.Error) as exc:
-            if db().in_transaction:
-                db().execute("ROLLBACK")
             return problem(400, "bad-request", f"Chứng thư số không đọc được: {exc}")
+        with Transaction(db()) as conn:
+            entry = sb.add_signer(conn, unit_code, role, der, data.get("name"))
         return _json(entry, 201)
 
-    @api.post("/_admin/trust")
+    @admin.post("/signers/withdraw")
+    def admin_withdraw_signer() -> Response:
+        data = body_json()
+        unit_code, sha = data.get("unit_code"), data.get("certificate_sha256")
+        if not (isinstance(unit_code, str) and isinstance(sha, str)):
+            return problem(400, "bad-request", "Cần unit_code và certificate_sha256.")
+        with Transaction(db()) as conn:
+            changed = sb.withdraw_signer(conn, unit_code, sha, data.get("role"))
+        if not changed:
+            return problem(404, "not-found", "Không có đăng ký chữ ký nào như vậy.")
+        return _json({"withdrawn": changed})
+
+    @admin.post("/trust")
     def admin_trust() -> Response:
-        loopback_only()
         data = body_json()
         try:
-            der = _der_from_text(str(data.get("certificate") or ""))
-            x509.load_der_x509_certificate(der)
+            der = der_from_text(str(data.get("certificate") or ""))
         except (ValueError, binascii.Error) as exc:
             return problem(400, "bad-request", f"Chứng thư số không đọc được: {exc}")
         sb.add_trust(db(), der)
         return _json({"sha256": hashlib.sha256(der).hexdigest()}, 201)
 
-    @api.post("/_admin/sessions/expire")
+    @admin.post("/sessions/expire")
     def admin_expire_sessions() -> Response:
-        loopback_only()
+        now = iso(sb.now())
         db().execute("UPDATE sessions SET expires_at = ? WHERE revoked = 0 AND expires_at > ?",
-                     (_iso(_now()), _iso(_now())))
+                     (now, now))
         return Response(status=204)
 
-    @api.post("/_admin/submissions/<sid>/status")
+    @admin.post("/submissions/<sid>/status")
     def admin_status(sid: str) -> Response:
-        loopback_only()
         data = body_json()
-        status = data.get("status")
-        if status not in ("accepted", "rejected", "paid"):
-            return problem(400, "bad-request", "status phải là accepted, rejected hoặc paid.")
-        reason = data.get("reason")
-        if status == "rejected" and not reason:
-            reason = "Kho bạc từ chối hồ sơ."
-        conn = db()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            row = conn.execute("SELECT * FROM submissions WHERE id = ?", (sid,)).fetchone()
-            if row is None:
-                conn.execute("ROLLBACK")
-                return problem(404, "not-found", "Không tìm thấy hồ sơ với mã này.")
-            now = _now()
-            sb.materialise(conn, row, now)
-            current = conn.execute("SELECT status FROM submissions WHERE id = ?",
-                                   (sid,)).fetchone()["status"]
-            if current in FINAL:
-                conn.execute("ROLLBACK")
-                return problem(409, "bad-request", f"Hồ sơ đã ở trạng thái cuối «{current}».",
-                               title="Không thể đổi trạng thái")
-            at = _iso(now)
-            conn.execute("UPDATE submissions SET status = ?, reason = ?, updated_at = ? WHERE id = ?",
-                         (status, reason if status == "rejected" else row["reason"], at, sid))
-            conn.execute("INSERT INTO history (submission_id, status, at, note) VALUES (?, ?, ?, ?)",
-                         (sid, status, at, reason))
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        return _json(sb.record(conn, sid))
+        return _json(sb.set_status(db(), sid, str(data.get("status") or ""),
+                                   data.get("reason") if isinstance(data.get("reason"), str) else None,
+                                   who="admin"))
+
+    @admin.get("/submissions")
+    def admin_submissions() -> Response:
+        return _json({"items": sb.overview(db())})
+
+    @admin.get("/scenario")
+    def admin_get_scenario() -> Response:
+        return _json(sb.scenario.to_json())
+
+    @admin.post("/scenario")
+    def admin_set_scenario() -> Response:
+        data = body_json()
+        return _json(sb.set_scenario(str(data.get("scenario") or data.get("name") or ""),
+                                     data.get("seed")))
+
+    @admin.post("/delays")
+    def admin_delays() -> Response:
+        data = body_json()
+        return _json(sb.set_delays(data.get("accept_after"), data.get("pay_after")))
+
+    @admin.post("/payment-orders")
+    def admin_payment_order() -> Response:
+        data = body_json()
+        unit_code = data.get("unit_code")
+        if not isinstance(unit_code, str):
+            return problem(400, "bad-request", "Cần unit_code.")
+        with Transaction(db()) as conn:
+            entry = sb.set_payment_order(conn, unit_code, data.get("number"), data.get("amount"),
+                                         data.get("date"))
+        return _json(entry, 201)
+
+    @admin.get("/payment-orders")
+    def admin_payment_orders() -> Response:
+        return _json({"items": sb.payment_orders(db(), request.args.get("unit_code"))})
+
+    @admin.post("/blocked-accounts")
+    def admin_block() -> Response:
+        data = body_json()
+        with Transaction(db()) as conn:
+            entry = sb.block_account(conn, str(data.get("account") or ""), str(data.get("note") or ""))
+        return _json(entry, 201)
+
+    @admin.delete("/blocked-accounts/<account>")
+    def admin_unblock(account: str) -> Response:
+        if not sb.unblock_account(db(), account):
+            return problem(404, "not-found", "Tài khoản không có trong danh sách.")
+        return Response(status=204)
 
     app.register_blueprint(api)
+    app.register_blueprint(admin)
+    app.register_blueprint(docs)
+    from client.sandbox.trainer import trainer_blueprint
+
+    app.register_blueprint(trainer_blueprint(sb, db))
     return app

@@ -41,6 +41,7 @@ from asn1crypto.core import Null
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from pkcs11 import MGF, Attribute, KeyType, Mechanism, ObjectClass, TokenFlag
 from pkcs11 import exceptions as p11x
+from pkcs11.attributes import AttributeMapper, handle_ulong
 
 from client.errors import TokenError
 
@@ -50,76 +51,52 @@ T = TypeVar("T")
 
 ENV_MODULE = "KBNN_PKCS11_MODULE"
 
-LINUX_MODULES = [
-    # SoftHSM2 (training token)
-    "/usr/lib/softhsm/libsofthsm2.so",
-    "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
-    "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
-    "/usr/lib64/pkcs11/libsofthsm2.so",
-    "/usr/lib64/softhsm/libsofthsm2.so",
-    "/usr/local/lib/softhsm/libsofthsm2.so",
-    # OpenSC (most smart-card tokens)
-    "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so",
-    "/usr/lib/x86_64-linux-gnu/pkcs11/opensc-pkcs11.so",
-    "/usr/lib/aarch64-linux-gnu/opensc-pkcs11.so",
-    "/usr/lib64/opensc-pkcs11.so",
-    "/usr/lib64/pkcs11/opensc-pkcs11.so",
-    "/usr/lib/opensc-pkcs11.so",
-    "/usr/local/lib/opensc-pkcs11.so",
-]
+# Lower-level loading seam: ``path -> library object`` with python-pkcs11's ``lib``
+# interface (initialize/reinitialize/finalize, get_slots, manufacturer_id …).
+LibFactory = Callable[[str], Any]
 
-MACOS_MODULES = [
-    "/opt/homebrew/lib/softhsm/libsofthsm2.so",
-    "/usr/local/lib/softhsm/libsofthsm2.so",
-    "/Library/OpenSC/lib/opensc-pkcs11.so",
-    "/usr/local/lib/opensc-pkcs11.so",
-]
 
-# Vendor modules seen on Vietnamese tokens (domain.md); looked up in System32.
-WINDOWS_MODULE_NAMES = [
-    "vnptca_p11_v10.dll", "vnptca_p11_v9.dll", "vnptca_p11_v8.dll", "vnptca_p11_v7.dll",
-    "vnptca_p11_v6.dll", "vnpt-ca_csp11.dll", "vnpt-ca_v34.dll",
-    "viettel-ca_v6.dll", "viettel-ca_v5.dll", "viettel-ca_v4.dll", "viettel-ca_v3.dll",
-    "viettel-ca_v2.dll", "viettel-ca_v1.dll", "viettel-ca.dll",
-    "BkavCA.dll", "BkavCAv2S.dll", "bkavcaetoken.dll",
-    "fptca_v6.dll", "fptca_v5.dll", "fptca_v4.dll", "fptca_v3.dll", "fpt-ca.dll",
-    "CA2_v34.dll", "CA2_csp11.dll", "nca_v9.dll", "nca_v8.dll", "nca_v7.dll", "nca_v6.dll",
-    "nca_v5.dll", "nca_v4.dll", "ncca_csp11_v1.dll", "ica_csp11_v1.dll",
-    "Vina-CA.dll", "VinaCA_p11.dll", "safe-ca.dll", "NEWTEL-CA.dll", "CKCA.dll",
-    "eps2003csp11v2.dll", "eps2003csp11.dll", "ShuttleCsp11_3003.dll",
-    "eTPKCS11.dll", "wdpkcs.dll", "opensc-pkcs11.dll",
-]
+def _module_key(path: str) -> str:
+    return os.path.normcase(os.path.realpath(path))
+
+
+_lib_factories: dict[str, LibFactory] = {}
+_lib_factories_lock = threading.Lock()
+
+
+def use_lib_factory(path: str, factory: LibFactory | None) -> None:
+    """Serve module ``path`` through ``factory`` instead of ``pkcs11.lib`` (``None`` removes it).
+
+    For test doubles and instrumented modules: every ``TokenService(path)`` created
+    afterwards (also inside ``AppContext`` and the CLI) loads through it; such a
+    module is never probed in a child process.
+    """
+    key = _module_key(path)
+    with _lib_factories_lock:
+        if factory is None:
+            _lib_factories.pop(key, None)
+        else:
+            _lib_factories[key] = factory
+
+
+def lib_factory_for(path: str) -> LibFactory | None:
+    with _lib_factories_lock:
+        return _lib_factories.get(_module_key(path))
 
 
 def platform_modules() -> list[str]:
-    """Candidate module paths for this platform (existing or not)."""
-    if sys.platform.startswith("win"):
-        system32 = Path(os.environ.get("SystemRoot", r"C:\Windows")) / "System32"
-        out = [str(system32 / name) for name in WINDOWS_MODULE_NAMES]
-        out += [r"C:\SoftHSM2\lib\softhsm2-x64.dll", r"C:\SoftHSM2\lib\softhsm2.dll"]
-        return out
-    if sys.platform == "darwin":
-        return list(MACOS_MODULES)
-    return list(LINUX_MODULES)
+    """Known module paths for this platform that exist (see ``client.signing.discovery``)."""
+    from client.signing.discovery import discover_modules
+
+    return [m.path for m in discover_modules() if m.source not in ("configured", "env")]
 
 
 def find_modules(configured: str | None = None) -> list[str]:
-    """Existing module paths: the configured one first, then ``KBNN_PKCS11_MODULE``,
-    then the platform's usual places. No duplicates."""
-    candidates = [configured, os.environ.get(ENV_MODULE), *platform_modules()]
-    out: list[str] = []
-    seen: set[str] = set()
-    for cand in candidates:
-        if not cand:
-            continue
-        if not os.path.isfile(cand):
-            continue
-        key = os.path.normcase(os.path.realpath(cand))
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(cand)
-    return out
+    """Existing, loadable module paths: the configured one first, then
+    ``KBNN_PKCS11_MODULE``, then the known modules of this platform. No duplicates."""
+    from client.signing.discovery import find_module_paths
+
+    return find_module_paths(configured)
 
 
 # --------------------------------------------------------------------------- data
@@ -167,7 +144,9 @@ class TokenInfo:
             return ("Chỉ còn một lần thử cuối cùng: nếu nhập sai mã PIN lần nữa, "
                     "token sẽ bị khóa.")
         if self.pin_count_low:
-            return "Token còn ít lần thử mã PIN; hãy kiểm tra kỹ trước khi nhập lại."
+            # FINAL_TRY is not set, so more than one try remains.
+            return ("Token báo đã có lần nhập sai mã PIN: vẫn còn từ hai lần thử trở lên "
+                    "(token không cho biết chính xác), hãy kiểm tra kỹ trước khi nhập lại.")
         return None
 
     def to_json(self) -> dict:
@@ -185,6 +164,12 @@ class CertEntry:
     # being hidden before login) a public key with that CKA_ID is.
     has_private_key: bool
     key_type: str  # "rsa" | "ec" | "other" (from the certificate's public key)
+    # Certification-authority certificates on the same token that lead from this
+    # certificate towards its root (nearest issuer first, self-signed roots left
+    # out): they go into the signature so a verifier knowing only the root can
+    # build the path.
+    chain: tuple[bytes, ...] = ()
+    is_ca: bool = False  # a CA certificate (CKA_CERTIFICATE_CATEGORY authority or CA:TRUE)
 
 
 @dataclass
@@ -252,6 +237,9 @@ def pin_incorrect_error(after: TokenInfo | None) -> TokenError:
     warning = after.pin_warning() if after is not None else None
     if warning:
         message += " " + warning
+    else:
+        message += (" Token có thể vẫn còn vài lần thử, nhưng nhập sai quá số lần cho phép "
+                    "token sẽ bị khóa: hãy kiểm tra kỹ trước khi thử lại.")
     return TokenError(message, code="pin-incorrect")
 
 
@@ -261,8 +249,9 @@ def pin_incorrect_error(after: TokenInfo | None) -> TokenError:
 class _Owner:
     """The thread that loads one module and runs every job against it."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, factory: LibFactory | None = None) -> None:
         self.path = path
+        self.factory = factory
         self.refs = 0
         self.lib: Any = None
         self._load_error: BaseException | None = None
@@ -275,7 +264,7 @@ class _Owner:
 
     def _run(self) -> None:
         try:
-            self.lib = pkcs11.lib(self.path)
+            self.lib = (self.factory or pkcs11.lib)(self.path)
         except BaseException as exc:  # noqa: BLE001 - any failure means "cannot load"
             self._load_error = exc
             self.loaded.set_exception(module_load_error(self.path, exc))
@@ -317,20 +306,20 @@ class _Owner:
             self.thread.join(timeout)
 
 
-_owners: dict[str, _Owner] = {}
+_owners: dict[tuple[str, int], _Owner] = {}
 _owners_lock = threading.Lock()
 
 
-def _module_key(path: str) -> str:
-    return os.path.normcase(os.path.realpath(path))
+def _owner_key(path: str, factory: LibFactory | None) -> tuple[str, int]:
+    return _module_key(path), id(factory) if factory is not None else 0
 
 
-def _acquire_owner(path: str) -> _Owner:
-    key = _module_key(path)
+def _acquire_owner(path: str, factory: LibFactory | None = None) -> _Owner:
+    key = _owner_key(path, factory)
     with _owners_lock:
         owner = _owners.get(key)
         if owner is None:
-            owner = _owners[key] = _Owner(os.path.realpath(path))
+            owner = _owners[key] = _Owner(os.path.realpath(path), factory)
         owner.refs += 1
         return owner
 
@@ -340,7 +329,7 @@ def _release_owner(owner: _Owner) -> None:
         owner.refs -= 1
         if owner.refs > 0:
             return
-        key = _module_key(owner.path)
+        key = _owner_key(owner.path, owner.factory)
         if _owners.get(key) is owner:
             del _owners[key]
     owner.stop()
@@ -383,7 +372,7 @@ def _present_tokens(lib: Any) -> list[Any]:
 def _attr(obj: Any, attr: Attribute, default: Any = None) -> Any:
     try:
         return obj[attr]
-    except (p11x.AttributeTypeInvalid, p11x.AttributeSensitive, KeyError):
+    except (p11x.AttributeTypeInvalid, p11x.AttributeSensitive, KeyError, NotImplementedError):
         return default
 
 
@@ -392,6 +381,100 @@ def _close_quietly(session: Any) -> None:
         session.close()
     except Exception:  # noqa: BLE001 - the session ends either way
         log.debug("closing the PKCS#11 session failed", exc_info=True)
+
+
+CATEGORY_AUTHORITY = 2  # CKA_CERTIFICATE_CATEGORY: certificate of a CA
+
+
+def attribute_mapper() -> AttributeMapper:
+    """python-pkcs11's attribute mapper, taught CKA_CERTIFICATE_CATEGORY (a CK_ULONG)."""
+    mapper = AttributeMapper()
+    mapper.register_handler(Attribute.CERTIFICATE_CATEGORY, *handle_ulong)
+    return mapper
+
+
+def _parsed(der: bytes) -> Any:
+    from cryptography import x509
+
+    try:
+        return x509.load_der_x509_certificate(der)
+    except ValueError:
+        return None
+
+
+def _is_ca_cert(cert: Any) -> bool:
+    from cryptography import x509
+
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+
+
+def issuer_chain(cert_der: bytes, pool: list[bytes], limit: int = 8) -> tuple[bytes, ...]:
+    """CA certificates from ``pool`` leading from ``cert_der`` towards its root, nearest
+    issuer first, found by name and checked by signature; self-signed roots are left
+    out (a verifier must have them as trust anchors, not take them from the signature)."""
+    leaf = _parsed(cert_der)
+    if leaf is None:
+        return ()
+    cands = [(der, c) for der in pool if der != cert_der
+             for c in (_parsed(der),) if c is not None and _is_ca_cert(c)]
+    chain: list[bytes] = []
+    current = leaf
+    for _ in range(limit):
+        if current.issuer == current.subject:
+            break
+        nxt = None
+        for der, cand in cands:
+            if cand.subject != current.issuer or der in chain:
+                continue
+            try:
+                current.verify_directly_issued_by(cand)
+            except Exception:  # noqa: BLE001 - InvalidSignature, ValueError…: not the issuer
+                continue
+            nxt = (der, cand)
+            break
+        if nxt is None:
+            break
+        if nxt[1].issuer == nxt[1].subject:  # the root: not embedded
+            break
+        chain.append(nxt[0])
+        current = nxt[1]
+    return tuple(chain)
+
+
+def certificate_entries(serial: str, label: str,
+                        found: list[tuple[bytes, bytes, str, Any]],
+                        key_ids: set[bytes]) -> list[CertEntry]:
+    """``CertEntry`` objects for the certificates of one token: ``found`` holds
+    (DER, CKA_ID, CKA_LABEL, CKA_CERTIFICATE_CATEGORY) per certificate object,
+    ``key_ids`` the CKA_ID of every key object seen."""
+    from client.signing.certs import cert_info
+
+    pool = [der for der, *_ in found]
+    out: list[CertEntry] = []
+    for der, kid, obj_label, category in found:
+        cert = _parsed(der)
+        try:
+            key_type = cert_info(der).key_type
+        except Exception:  # noqa: BLE001 - unreadable certificate
+            key_type = "other"
+        is_ca = (category is not None and int(category) == CATEGORY_AUTHORITY) or (
+            cert is not None and _is_ca_cert(cert))
+        has_key = bool(kid) and kid in key_ids
+        out.append(CertEntry(
+            token_serial=serial,
+            token_label=label,
+            key_id=kid,
+            label=obj_label,
+            cert_der=der,
+            has_private_key=has_key,
+            key_type=key_type,
+            chain=issuer_chain(der, pool) if has_key and not is_ca else (),
+            is_ca=is_ca,
+        ))
+    return out
 
 
 _HASHES: dict[str, dict[str, Any]] = {
@@ -446,7 +529,8 @@ _UNSUPPORTED = (p11x.MechanismInvalid, p11x.MechanismParamInvalid, p11x.Function
 class TokenService:
     """One thread owns the PKCS#11 library: every call into python-pkcs11 runs on it."""
 
-    def __init__(self, module_path: str, *, reinitialize_on_refresh: bool | None = None) -> None:
+    def __init__(self, module_path: str, *, reinitialize_on_refresh: bool | None = None,
+                 lib_factory: LibFactory | None = None) -> None:
         """Start (or share) the owner thread for ``module_path``; it loads the module.
 
         Loading happens on the owner thread; a module that cannot be loaded
@@ -457,10 +541,15 @@ class TokenService:
         tokens so tokens created after loading appear. ``None`` = only for
         SoftHSM2, which never rescans otherwise; hardware modules report
         insertions through ``C_GetSlotList`` on their own.
+
+        ``lib_factory``: how to load the module (default ``pkcs11.lib``, or what
+        :func:`use_lib_factory` registered for this path) — a test double or an
+        instrumented module with the same interface.
         """
         self.module_path = module_path
         self._reinit = reinitialize_on_refresh
-        self._owner = _acquire_owner(module_path)
+        factory = lib_factory if lib_factory is not None else lib_factory_for(module_path)
+        self._owner = _acquire_owner(module_path, factory)
         self._closed = False
         # Tests hide mechanisms to exercise the fallback paths.
         self._hidden_mechanisms: set[int] = set()
@@ -558,7 +647,7 @@ class TokenService:
         else:
             user_pin = pin
         try:
-            return token.open(rw=rw, user_pin=user_pin)
+            return token.open(rw=rw, user_pin=user_pin, attribute_mapper=attribute_mapper())
         except p11x.PKCS11Error as exc:
             err = map_pkcs11_error(exc, "đăng nhập token")
             # python-pkcs11 leaves the session of a failed C_Login open: re-initialise
@@ -627,10 +716,8 @@ class TokenService:
         return self._call(job, timeout)
 
     def _token_certificates(self, token: Any) -> list[CertEntry]:
-        from client.signing.certs import cert_info
-
         serial, label = _text(token.serial), _text(token.label)
-        session = token.open()
+        session = token.open(attribute_mapper=attribute_mapper())
         try:
             key_ids: set[bytes] = set()
             for cls in (ObjectClass.PRIVATE_KEY, ObjectClass.PUBLIC_KEY):
@@ -638,29 +725,17 @@ class TokenService:
                     kid = _attr(obj, Attribute.ID)
                     if kid:
                         key_ids.add(bytes(kid))
-            out = []
+            found = []
             for obj in session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE}):
                 der = _attr(obj, Attribute.VALUE)
                 if not der:
                     continue
-                der = bytes(der)
-                kid = bytes(_attr(obj, Attribute.ID, b"") or b"")
-                try:
-                    key_type = cert_info(der).key_type
-                except Exception:  # noqa: BLE001 - unreadable certificate
-                    key_type = "other"
-                out.append(CertEntry(
-                    token_serial=serial,
-                    token_label=label,
-                    key_id=kid,
-                    label=_text(_attr(obj, Attribute.LABEL, "")),
-                    cert_der=der,
-                    has_private_key=bool(kid) and kid in key_ids,
-                    key_type=key_type,
-                ))
-            return out
+                found.append((bytes(der), bytes(_attr(obj, Attribute.ID, b"") or b""),
+                              _text(_attr(obj, Attribute.LABEL, "")),
+                              _attr(obj, Attribute.CERTIFICATE_CATEGORY)))
         finally:
             _close_quietly(session)
+        return certificate_entries(serial, label, found, key_ids)
 
     def sign(self, token_serial: str, key_id: bytes, pin: str | None, data: bytes, *,
              hash_alg: str = "sha256", scheme: str = "pkcs1v15") -> bytes:

@@ -11,7 +11,8 @@ Codes (errors unless noted):
   certificate-expired-at-signing, certificate-key-usage, certificate-untrusted,
   certificate-revoked, timestamp-invalid, role-missing, role-repeated, role-order,
   earlier-signature-not-covered, incomplete;
-  warnings: revocation-not-checked, signing-time-in-future.
+  warnings: revocation-not-checked (offline, revocation server unreachable, or no
+  OCSP/CRL address in a certificate), signing-time-in-future.
 """
 
 from __future__ import annotations
@@ -22,17 +23,16 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from asn1crypto import cms, core, x509
 from pyhanko.sign.ades.report import AdESIndeterminate
 from pyhanko.sign.general import CMSExtractionError, extract_certificate_info
 from pyhanko.sign.validation import KeyUsageConstraints, async_validate_detached_cms
 from pyhanko.sign.validation.errors import SignatureValidationError
-from pyhanko_certvalidator import ValidationContext
 
 from client.errors import KbnnError, Problem
-from client.signing import asice, cades
+from client.signing import asice, cades, revocation
 from client.signing.asice import (
     DOCUMENT_JSON,
     DOCUMENT_PDF,
@@ -56,7 +56,23 @@ class _ClaimedRoleNoise(logging.Filter):
 
 logging.getLogger("pyhanko.sign.validation.status").addFilter(_ClaimedRoleNoise())
 
+
+class _PathErrorNoise(logging.Filter):
+    """pyHanko logs every failed path validation (untrusted, expired, revoked) as a
+    warning with a traceback; each is reported as a named ``Problem`` instead, so the
+    record goes to our debug log without the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage().startswith("Validation error [cert context:"):
+            log.debug("pyHanko: %s", record.getMessage())
+            return False
+        return True
+
+
+logging.getLogger("pyhanko.sign.validation.generic_cms").addFilter(_PathErrorNoise())
+
 ROLE_NAMES_VI = {"chief-accountant": "Kế toán trưởng", "head-of-unit": "Thủ trưởng đơn vị"}
+VERDICT_VI = {"valid": "hợp lệ", "invalid": "không hợp lệ", "indeterminate": "chưa xác định"}
 
 # Problems that mean "could not establish trust" rather than "proved wrong".
 _INDETERMINATE_CODES = frozenset({"certificate-untrusted", "timestamp-invalid"})
@@ -67,6 +83,7 @@ _ALLOWED_SIG_ALGS = {
 }
 _ALLOWED_CURVES = {"secp256r1": "sha256", "secp384r1": "sha384"}
 _TIME_SKEW = timedelta(minutes=5)
+_VN = timezone(timedelta(hours=7))
 
 
 @dataclass
@@ -90,9 +107,27 @@ class SignatureReport:
             "signer_name": self.signer_name,
             "signing_time": self.signing_time.isoformat() if self.signing_time else None,
             "cert_sha256": self.cert_sha256,
+            "certificate": self.certificate_brief(),
             "verdict": self.verdict,
+            "verdict_vi": VERDICT_VI.get(self.verdict, self.verdict),
             "reasons": [p.to_json() for p in self.reasons],
         }
+
+    def certificate_brief(self) -> dict | None:
+        """Holder, organisation, UIDs, issuer, serial and validity of the signer's certificate."""
+        if not self.cert_der:
+            return None
+        from client.signing.certs import cert_info
+
+        try:
+            info = cert_info(self.cert_der)
+        except KbnnError:
+            return None
+        return {"holder": info.subject_cn, "organisation": info.organisation, "uids": info.uids,
+                "issuer": info.issuer_cn, "serial": info.serial_hex,
+                "not_before": info.not_before.isoformat(), "not_after": info.not_after.isoformat(),
+                "key_usage": sorted(info.key_usage), "key_type": info.key_type,
+                "key_size": info.key_size}
 
 
 @dataclass
@@ -287,9 +322,11 @@ def _load_signed_data(data: bytes) -> cms.SignedData:
 
 
 def _check_cms(pkg: Package, index: int, man_name: str, sig_name: str,
-               report: SignatureReport, trust: list[x509.Certificate], now: datetime) -> None:
+               report: SignatureReport, trust: list[x509.Certificate], now: datetime,
+               online: bool = False, fetch_timeout: float = revocation.DEFAULT_TIMEOUT) -> None:
     try:
-        _check_cms_inner(pkg, index, man_name, sig_name, report, trust, now)
+        _check_cms_inner(pkg, index, man_name, sig_name, report, trust, now, online,
+                         fetch_timeout)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         # Malformed DER surfaces lazily in asn1crypto, wherever it is first touched.
         report.reasons.append(Problem(
@@ -299,7 +336,7 @@ def _check_cms(pkg: Package, index: int, man_name: str, sig_name: str,
 
 def _check_cms_inner(pkg: Package, index: int, man_name: str, sig_name: str,
                      report: SignatureReport, trust: list[x509.Certificate],
-                     now: datetime) -> None:
+                     now: datetime, online: bool, fetch_timeout: float) -> None:
     add = report.reasons.append
     try:
         sd = _load_signed_data(pkg.entries[sig_name])
@@ -377,8 +414,7 @@ def _check_cms_inner(pkg: Package, index: int, man_name: str, sig_name: str,
 
     # Cryptographic check and chain to a trust anchor (pyHanko).
     moment = signing_time or now
-    vc = ValidationContext(trust_roots=trust, allow_fetching=False, revocation_mode="soft-fail",
-                           moment=moment, best_signature_time=moment)
+    vc = revocation.validation_context(trust, moment, online=online, timeout=fetch_timeout)
     try:
         status = cades.run_sync(async_validate_detached_cms(
             pkg.entries[man_name], sd, signer_validation_context=vc,
@@ -416,8 +452,15 @@ def _check_cms_inner(pkg: Package, index: int, man_name: str, sig_name: str,
                             f"{who}: chứng thư số không còn hiệu lực tại thời điểm ký.",
                             sig_name))
         elif indic in (AdESIndeterminate.REVOKED_NO_POE, AdESIndeterminate.REVOKED_CA_NO_POE):
+            details = getattr(status, "revocation_details", None)
+            whose = ("chứng thư số của tổ chức cấp (CA) trong chuỗi"
+                     if indic == AdESIndeterminate.REVOKED_CA_NO_POE
+                     else f"chứng thư số của {report.signer_name}")
+            when = ""
+            if details is not None and getattr(details, "revocation_date", None):
+                when = f" từ ngày {details.revocation_date.astimezone(_VN):%d/%m/%Y %H:%M}"
             add(Problem("certificate-revoked",
-                        f"{who}: chứng thư số đã bị thu hồi.", sig_name))
+                        f"{who}: {whose} đã bị thu hồi{when}.", sig_name))
         elif "certificate-expired-at-signing" in have and indic == \
                 AdESIndeterminate.CERTIFICATE_CHAIN_GENERAL_FAILURE:
             pass  # already named precisely
@@ -425,9 +468,12 @@ def _check_cms_inner(pkg: Package, index: int, man_name: str, sig_name: str,
             add(Problem("certificate-untrusted",
                         f"{who}: chứng thư số của {report.signer_name} không được cấp bởi tổ "
                         f"chức chứng thực tin cậy ({sig_name}).", sig_name))
-    add(Problem("revocation-not-checked",
-                f"{who}: chưa kiểm tra tình trạng thu hồi chứng thư số (không có kết nối "
-                f"OCSP/CRL khi kiểm tra ngoại tuyến).", sig_name, "warning"))
+    path = status.validation_path
+    path_certs = list(path.iter_certs(include_root=False)) if path is not None else None
+    if "certificate-revoked" not in {p.code for p in report.reasons}:
+        for problem in revocation.revocation_problems(vc, path_certs, online=online, who=who,
+                                                      where=sig_name):
+            add(problem)
 
 
 # ---- the package ------------------------------------------------------------
@@ -450,9 +496,17 @@ def _load_trust(trust: list[bytes]) -> list[x509.Certificate]:
 
 def verify_package(data: bytes, trust: list[bytes], *, require_complete: bool = False,
                    now: datetime | None = None,
-                   check_document: Callable[[dict], list[Problem]] | None = None
+                   check_document: Callable[[dict], list[Problem]] | None = None,
+                   online: bool = False,
+                   fetch_timeout: float = revocation.DEFAULT_TIMEOUT,
                    ) -> VerificationReport:
-    """Verify an ASiC-E package per package-format.md §4; never raises on bad input."""
+    """Verify an ASiC-E package per package-format.md §4; never raises on bad input.
+
+    ``online``: check revocation (OCSP/CRL named in the certificates), each request
+    limited to ``fetch_timeout`` seconds; a revoked certificate makes the signature
+    invalid, revocation information that cannot be fetched is a
+    ``revocation-not-checked`` warning. Offline that warning is always given.
+    """
     now = now or datetime.now(UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
@@ -495,7 +549,8 @@ def verify_package(data: bytes, trust: list[bytes], *, require_complete: bool = 
                 "signature-invalid",
                 f"Chữ ký số thứ {index} không có tệp kê khai {man_name} đi kèm.", sig_name))
         else:
-            _check_cms(pkg, index, man_name, sig_name, report, trust_certs, now)
+            _check_cms(pkg, index, man_name, sig_name, report, trust_certs, now, online,
+                       fetch_timeout)
             _check_manifest(pkg, index, man_name, sig_name, report)
 
     # Roles: signature00N must be ROLES[N-1], each role once.

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from client.errors import InvalidInput, KbnnError, Problem, TokenError
 from client.signing import asice, cades
@@ -23,7 +24,7 @@ from client.signing.verify import ROLE_NAMES_VI, VerificationReport, verify_pack
 
 __all__ = [
     "ROLE_NAMES_VI", "Prepared", "SignerSpec", "is_package", "prepare", "sign",
-    "sign_prepared", "write_atomic",
+    "sign_prepared", "token_signer", "write_atomic",
 ]
 
 # Problems the defensive re-verification tolerates: the local trust store may
@@ -47,6 +48,29 @@ class SignerSpec:
     chain: list[bytes]
     scheme: str
     raw_sign: Callable[[bytes, str], bytes]
+
+
+def token_signer(service: Any, entry: Any, pin: str | None, *,
+                 scheme: str | None = None) -> SignerSpec:
+    """A ``SignerSpec`` for certificate ``entry`` (a ``CertEntry``) whose raw signature is
+    made by ``service`` (a ``TokenService``) on its own thread.
+
+    ``scheme``: ``"pkcs1v15"`` (default for RSA), ``"pss"`` or ``"ecdsa"`` (EC keys).
+    The CA certificates the token holds for this certificate (``entry.chain``) go
+    into the signature. ``pin`` is used for exactly one login (``None``: PIN pad or
+    no login needed).
+    """
+    from client.signing.certs import cert_info
+
+    if scheme is None:
+        scheme = "ecdsa" if cert_info(entry.cert_der).key_type == "ec" else "pkcs1v15"
+
+    def raw_sign(data: bytes, hash_alg: str) -> bytes:
+        return service.sign(entry.token_serial, entry.key_id, pin, data, hash_alg=hash_alg,
+                            scheme=scheme)
+
+    return SignerSpec(cert_der=entry.cert_der, chain=list(getattr(entry, "chain", ()) or ()),
+                      scheme=scheme, raw_sign=raw_sign)
 
 
 def is_package(data: bytes) -> bool:

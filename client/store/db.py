@@ -88,6 +88,74 @@ MIGRATIONS: list[str] = [
         value TEXT
     );
     """,
+    # 2: the outbox remembers whether the treasury might already have an item (an attempt
+    # ended without a definite answer), when it was last tried and sent, and what it answered.
+    """
+    ALTER TABLE outbox ADD COLUMN delivery_uncertain INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN last_attempt_at TEXT;
+    ALTER TABLE outbox ADD COLUMN last_http_status INTEGER;
+    ALTER TABLE outbox ADD COLUMN sent_at TEXT;
+    CREATE INDEX outbox_due ON outbox(state, next_try);
+    """,
+    # 3: salary tables (issue 6): the staff register, each month's C02a-HD sheet, the column
+    # mapping remembered per unit, the checks' inputs and the recorded warning confirmations.
+    # Repositories: client/payroll/staff_repo.py, client/documents/confirmations.py.
+    """
+    CREATE TABLE staff (
+        id            INTEGER PRIMARY KEY,
+        code          TEXT    NOT NULL DEFAULT '',
+        name          TEXT    NOT NULL,
+        account       TEXT    NOT NULL DEFAULT '',
+        bank          TEXT    NOT NULL DEFAULT '',
+        category      TEXT    NOT NULL,
+        grade_code    TEXT    NOT NULL DEFAULT '',
+        coefficients  TEXT    NOT NULL DEFAULT '{}',
+        amounts       TEXT    NOT NULL DEFAULT '{}',
+        dependants    INTEGER NOT NULL DEFAULT 0,
+        insurance     TEXT    NOT NULL DEFAULT 'normal',
+        union_member  INTEGER NOT NULL DEFAULT 1,
+        active        INTEGER NOT NULL DEFAULT 1,
+        position      INTEGER NOT NULL DEFAULT 0,
+        note          TEXT    NOT NULL DEFAULT '',
+        created_at    TEXT    NOT NULL,
+        updated_at    TEXT    NOT NULL
+    );
+    CREATE INDEX staff_active ON staff(active, position);
+
+    CREATE TABLE payroll_runs (
+        doc_id        TEXT PRIMARY KEY,
+        period        TEXT NOT NULL,
+        rules_version TEXT NOT NULL,
+        sheet_json    TEXT NOT NULL,
+        created_at    TEXT NOT NULL
+    );
+    CREATE INDEX payroll_runs_period ON payroll_runs(period);
+
+    CREATE TABLE import_mappings (
+        unit_code    TEXT NOT NULL,
+        kind         TEXT NOT NULL,
+        mapping_json TEXT NOT NULL,
+        updated_at   TEXT NOT NULL,
+        PRIMARY KEY (unit_code, kind)
+    );
+
+    CREATE TABLE check_inputs (
+        local_id             INTEGER PRIMARY KEY REFERENCES documents(local_id) ON DELETE CASCADE,
+        payment_order_amount INTEGER,
+        updated_at           TEXT NOT NULL
+    );
+
+    CREATE TABLE warning_confirmations (
+        id         INTEGER PRIMARY KEY,
+        local_id   INTEGER NOT NULL REFERENCES documents(local_id) ON DELETE CASCADE,
+        doc_sha256 TEXT    NOT NULL,
+        code       TEXT    NOT NULL,
+        message    TEXT    NOT NULL DEFAULT '',
+        by_name    TEXT    NOT NULL,
+        at         TEXT    NOT NULL,
+        UNIQUE (local_id, doc_sha256, code)
+    );
+    """,
 ]
 
 SCHEMA_VERSION: int = len(MIGRATIONS)

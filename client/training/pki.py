@@ -77,25 +77,27 @@ def _new_key(key_type: str) -> PrivateKey:
     raise ValueError(f"unknown key type {key_type!r} (expected 'rsa' or 'ec')")
 
 
-def create_ca(name: str = "KBNN Client Training CA", *, key_type: str = "rsa") -> TrainingCA:
-    """A self-signed CA (RSA 2048 by default, or EC P-256), valid for 10 years."""
-    key = _new_key(key_type)
-    now = datetime.now(UTC).replace(microsecond=0)
-    subject = x509.Name([
+def _ca_subject(name: str) -> x509.Name:
+    return x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "KBNN Client (đào tạo)"),
         x509.NameAttribute(NameOID.COMMON_NAME, _nfc(name)),
     ])
-    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
-    cert = (
+
+
+def _ca_cert(subject: x509.Name, key: PrivateKey, issuer: TrainingCA | None, *,
+             path_length: int | None, years: int, crl_url: str | None = None) -> bytes:
+    now = datetime.now(UTC).replace(microsecond=0)
+    signing_key = issuer.key if issuer is not None else key
+    builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
-        .issuer_name(subject)
+        .issuer_name(issuer.cert.subject if issuer is not None else subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=365 * CA_YEARS + CA_YEARS // 4))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .not_valid_after(now + timedelta(days=365 * years + years // 4))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
         .add_extension(
             x509.KeyUsage(
                 digital_signature=False, content_commitment=False, key_encipherment=False,
@@ -104,10 +106,65 @@ def create_ca(name: str = "KBNN Client Training CA", *, key_type: str = "rsa") -
             ),
             critical=True,
         )
-        .add_extension(ski, critical=False)
-        .sign(key, hashes.SHA256())
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                       critical=False)
     )
-    return TrainingCA(cert.public_bytes(serialization.Encoding.DER), key)
+    if issuer is not None:
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
+            critical=False)
+    if crl_url:
+        builder = builder.add_extension(_crl_distribution_points(crl_url), critical=False)
+    return builder.sign(signing_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+def create_ca(name: str = "KBNN Client Training CA", *, key_type: str = "rsa",
+              path_length: int | None = 0) -> TrainingCA:
+    """A self-signed CA (RSA 2048 by default, or EC P-256), valid for 10 years.
+
+    ``path_length=0`` (the default) lets it issue signer certificates only; pass
+    ``1`` (or ``None``) for a root above an intermediate CA.
+    """
+    key = _new_key(key_type)
+    der = _ca_cert(_ca_subject(name), key, None, path_length=path_length, years=CA_YEARS)
+    return TrainingCA(der, key)
+
+
+def create_intermediate_ca(root: TrainingCA, name: str = "KBNN Client Training Sub CA", *,
+                           key_type: str = "rsa", crl_url: str | None = None) -> TrainingCA:
+    """An intermediate CA issued by ``root`` (which needs ``path_length`` ≥ 1), valid for
+    5 years, issuing signer certificates only. ``crl_url``: where ``root``'s CRL
+    covering this certificate is published."""
+    key = _new_key(key_type)
+    der = _ca_cert(_ca_subject(name), key, root, path_length=0, years=5, crl_url=crl_url)
+    return TrainingCA(der, key)
+
+
+def _crl_distribution_points(url: str) -> x509.CRLDistributionPoints:
+    return x509.CRLDistributionPoints([x509.DistributionPoint(
+        full_name=[x509.UniformResourceIdentifier(url)], relative_name=None, reasons=None,
+        crl_issuer=None)])
+
+
+def issue_crl(ca: TrainingCA, revoked: list[tuple[int, datetime]] | None = None, *,
+              this_update: datetime | None = None, next_update: datetime | None = None) -> bytes:
+    """A DER CRL signed by ``ca`` listing ``revoked`` (serial number, revocation time)."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    this_update = this_update or now - timedelta(hours=1)
+    next_update = next_update or now + timedelta(days=7)
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca.cert.subject)
+        .last_update(this_update)
+        .next_update(next_update)
+        .add_extension(x509.CRLNumber(int(now.timestamp())), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
+                       critical=False)
+    )
+    for serial, when in revoked or []:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build())
+    return builder.sign(ca.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -177,11 +234,11 @@ def issue_signer_cert(ca: TrainingCA, public_key: Any, *, name: str, organisatio
                       not_before: datetime | None = None, not_after: datetime | None = None,
                       key_usage: tuple[str, ...] = ("digitalSignature", "nonRepudiation"),
                       mst: str | None = None, province: str | None = "Hà Nội",
-                      locality: str | None = None) -> bytes:
+                      locality: str | None = None, crl_url: str | None = None) -> bytes:
     """Issue a signer certificate for ``public_key`` (a ``cryptography`` public key); DER.
 
     Validity defaults to [now - 1 hour, now + 2 years]. An empty ``key_usage``
-    leaves the KeyUsage extension out.
+    leaves the KeyUsage extension out. ``crl_url`` adds a CRL distribution point.
     """
     now = datetime.now(UTC).replace(microsecond=0)
     not_before = not_before or now - timedelta(hours=1)
@@ -205,5 +262,7 @@ def issue_signer_cert(ca: TrainingCA, public_key: Any, *, name: str, organisatio
     )
     if key_usage:
         builder = builder.add_extension(_key_usage(tuple(key_usage)), critical=True)
+    if crl_url:
+        builder = builder.add_extension(_crl_distribution_points(crl_url), critical=False)
     cert = builder.sign(ca.key, hashes.SHA256())
     return cert.public_bytes(serialization.Encoding.DER)

@@ -71,6 +71,11 @@ def ensure_training(base: Home, reset: bool = False, *, advance: float = 5.0,
         raise TokenError(softhsm_install_hint(), code="softhsm-missing")
 
     home = Home(folder)
+    if home.get("training", "source") == "classroom" and home.get("training", "ready") == "yes":
+        # joined a classroom (training.classroom.join_classroom): the trainer runs the sandbox
+        from client.training.classroom import classroom_session
+
+        return classroom_session(home)
     pki = home.training_dir / "pki"
     if home.get("training", "ready") != "yes":
         _create(home, module)

@@ -8,6 +8,7 @@ returns, and only then create the ``TokenService``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -137,9 +138,12 @@ def _public_key(pub: Any, key_type: KeyType) -> Any:
     return load_der_public_key(encode_ec_public_key(pub))
 
 
-def _store_certificate(session: Any, cert_der: bytes, key_id: bytes, label: str) -> None:
+def _store_certificate(session: Any, cert_der: bytes, key_id: bytes, label: str,
+                       category: int | None = None) -> None:
     cert = x509.load_der_x509_certificate(cert_der)
+    extra = {} if category is None else {Attribute.CERTIFICATE_CATEGORY: category}
     session.create_object({
+        **extra,
         Attribute.CLASS: ObjectClass.CERTIFICATE,
         Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
         Attribute.TOKEN: True,
@@ -206,6 +210,27 @@ def import_cert_only(service: TokenService, token_label: str, pin: str, cert_der
         session = service.open_session(lib, token, pin, rw=True)
         try:
             _store_certificate(session, cert_der, key_id, label or "certificate")
+        finally:
+            try:
+                session.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    service.submit(job).result()
+
+
+def store_ca_certificate(service: TokenService, token_label: str, pin: str, cert_der: bytes,
+                         label: str = "CA") -> None:
+    """Store a CA certificate (e.g. the intermediate that issued the signer) on the token,
+    as vendors do: no key, CKA_CERTIFICATE_CATEGORY = authority."""
+    from client.signing.tokens import CATEGORY_AUTHORITY
+
+    def job(lib: Any) -> None:
+        token = service.find_token(lib, label=token_label)
+        session = service.open_session(lib, token, pin, rw=True)
+        try:
+            kid = hashlib.sha1(cert_der).digest()  # noqa: S324 - an object id, not security
+            _store_certificate(session, cert_der, kid, label, category=CATEGORY_AUTHORITY)
         finally:
             try:
                 session.close()

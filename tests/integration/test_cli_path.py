@@ -79,7 +79,7 @@ def world(tmp_path_factory):
          "--advance", "0.5", "--unit", f"{UNIT}:ketoan01:mat-khau-thu",
          "--signer", f"{UNIT}:chief-accountant:{tmp / 'chief-accountant.pem'}",
          "--signer", f"{UNIT}:head-of-unit:{tmp / 'head-of-unit.pem'}",
-         "--trust", str(tmp / "ca.pem")],
+         "--trust", str(tmp / "ca.pem"), "--pose-as-treasury"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/api/v1"
     deadline = time.monotonic() + 30

@@ -166,6 +166,8 @@ def test_interrupted_send_is_retried_with_same_key(conn, sandbox):
     """A sender that died after marking an item 'sending' leaves it for the next flush."""
     _, item_id, _ = _queue_document(conn)
     conn.execute("UPDATE outbox SET state = 'sending' WHERE local_id = ?", (item_id,))
+    with pytest.raises(InvalidInput):
+        Outbox(conn).cancel(item_id)
     assert Outbox(conn).flush(_api(sandbox.base_url)).sent == 1
     assert Outbox(conn).get(item_id).state == "sent"
 
@@ -219,18 +221,136 @@ def test_one_sender_at_a_time(conn, db_path, sandbox):
     assert holder._take_lease()
     other_conn = connect(db_path)
     try:
+        assert Outbox(other_conn).sending_elsewhere()
+        assert Outbox(other_conn).summary().sending_elsewhere
         result = Outbox(other_conn).flush(_api(sandbox.base_url), force=True)
-        assert result.sent == 0 and result.waiting == 1 and result.errors
+        assert result.locked and result.sent == 0 and result.waiting == 1 and result.errors
         assert Outbox(other_conn).get(item_id).state == "queued"
-        # a later flush "now" does not steal a live lease
+        # a later "now" does not steal a live sender's lock
         later = datetime.now(UTC) + timedelta(seconds=outbox_mod.LEASE_SECONDS + 1)
         assert Outbox(other_conn).flush(_api(sandbox.base_url), now=later).sent == 0
-        # an expired lease (its process died) does not block
-        conn.execute("UPDATE locks SET expires_at = ?",
-                     ((datetime.now(UTC) - timedelta(seconds=1)).isoformat(),))
+        # two threads of one process exclude each other too (one lock per open file)
+        assert not Outbox(conn)._take_lease()
+        holder._release_lease()
+        assert not Outbox(other_conn).sending_elsewhere()
         assert Outbox(other_conn).flush(_api(sandbox.base_url)).sent == 1
     finally:
         other_conn.close()
+
+
+def test_a_killed_sender_does_not_block(conn, db_path, sandbox):
+    """The sender lock dies with its process (kill -9): the next flush goes at once, even
+    though the dead sender's row in ``locks`` says it has minutes left."""
+    import subprocess
+    import sys
+
+    _, item_id, _ = _queue_document(conn)
+    child = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\n"
+         "from client.store.db import connect\n"
+         "from client.transport.outbox import Outbox\n"
+         "ob = Outbox(connect(sys.argv[1]))\n"
+         "assert ob._take_lease()\n"
+         "print('held', flush=True)\n"
+         "time.sleep(60)\n", str(db_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "held"
+        blocked = Outbox(conn).flush(_api(sandbox.base_url))
+        assert blocked.locked and blocked.sent == 0
+        child.kill()  # SIGKILL
+        child.wait(10)
+        row = conn.execute("SELECT expires_at FROM locks").fetchone()
+        assert row is not None and parse_iso(row[0]) > datetime.now(UTC)  # left behind
+        assert Outbox(conn).flush(_api(sandbox.base_url)).sent == 1
+        assert Outbox(conn).get(item_id).state == "sent"
+    finally:
+        child.kill()
+        child.wait(10)
+
+
+def test_lease_without_a_file(sandbox):
+    """An in-memory database has no lock file: the lease row and its expiry guard it."""
+    mem = connect(":memory:")
+    try:
+        a, b = Outbox(mem), Outbox(mem)
+        assert a._file_lock is None
+        assert a._take_lease() and not b._take_lease()
+        mem.execute("UPDATE locks SET expires_at = ?",
+                    ((datetime.now(UTC) - timedelta(seconds=1)).isoformat(),))
+        assert b._take_lease()  # expired: its holder died
+    finally:
+        mem.close()
+
+
+def test_schedule_survives_a_restart(db_path, tmp_path):
+    """Attempts, next try and last error are in the database: a new process continues."""
+    srv = _sandbox(tmp_path / "sb")
+    url = srv.base_url
+    srv.stop()
+    c = connect(db_path)
+    _, item_id, _ = _queue_document(c)
+    now = datetime.now(UTC)
+    Outbox(c).flush(_api(url), now=now)
+    Outbox(c).flush(_api(url), now=now + timedelta(hours=1), force=True)
+    c.close()
+    c = connect(db_path)  # "restart"
+    try:
+        item = Outbox(c).get(item_id)
+        assert item.attempts == 2 and item.last_error and item.next_try
+        assert parse_iso(item.next_try) > now + timedelta(hours=1)
+        srv2 = _sandbox(tmp_path / "sb", port=srv.port)
+        try:
+            early = Outbox(c).flush(_api(url), now=now + timedelta(hours=1))
+            assert early.sent == 0 and early.waiting == 1  # not due yet: waits
+            done = Outbox(c).flush(_api(url), now=parse_iso(item.next_try))
+            assert done.sent == 1 and Outbox(c).get(item_id).attempts == 3
+        finally:
+            srv2.stop()
+    finally:
+        c.close()
+
+
+def test_cancel_rules(conn, sandbox):
+    _, a, _ = _queue_document(conn, number="A")
+    _, b, _ = _queue_document(conn, number="B")
+    _, c, _ = _queue_document(conn, number="C")
+    ob = Outbox(conn)
+    assert ob.get(a).can_cancel and ob.get(a).state_text == "Chờ gửi"
+    # an earlier try without a definite answer: the treasury may have it
+    conn.execute("UPDATE outbox SET delivery_uncertain = 1 WHERE local_id = ?", (b,))
+    with pytest.raises(InvalidInput, match="có thể đã nhận"):
+        ob.cancel(b)
+    # being sent right now
+    conn.execute("UPDATE outbox SET state = 'sending' WHERE local_id = ?", (c,))
+    with pytest.raises(InvalidInput, match="đang được gửi"):
+        ob.cancel(c)
+    ob.cancel(a)
+    with pytest.raises(InvalidInput, match="đã được hủy"):
+        ob.cancel(a)
+    # the leftover 'sending' row (its sender died) is marked uncertain and sent
+    assert ob.flush(_api(sandbox.base_url)).sent == 2
+    assert ob.get(c).state == "sent" and not ob.get(c).delivery_uncertain
+    assert ob.get(a).state == "cancelled"
+    assert {i["local_id"] for i in [x.to_json() for x in ob.items()]} == {a, b, c}
+
+
+def test_summary_and_find(conn, sandbox):
+    _, a, _ = _queue_document(conn, number="A")
+    _, b, _ = _queue_document(conn, number="B", signatures=[("chief-accountant", STRANGER_CERT)])
+    _, c, _ = _queue_document(conn, number="C")
+    ob = Outbox(conn)
+    s = ob.summary()
+    assert (s.waiting, s.needs_attention, s.following) == (3, 0, 0)
+    ob.flush(_api(sandbox.base_url), only=[a, b])
+    s = ob.summary()
+    assert (s.waiting, s.needs_attention, s.following) == (1, 1, 1)
+    sid = ob.get(a).submission_id
+    assert ob.find(sid).local_id == a and ob.find(f"#{c}").local_id == c
+    assert ob.find(str(b)).local_id == b and ob.find("nope") is None
+    data = ob.get(b).to_json()
+    assert data["state_text"] == "Cần xử lý" and data["can_retry"] and data["can_cancel"]
+    json.dumps(data)
 
 
 def test_refresh_follows_to_paid(conn, tmp_path):
@@ -282,6 +402,15 @@ def test_refresh_reports_only_changes(conn, sandbox):
     [item] = ob.refresh(api)
     assert item.local_id == item_id and item.treasury_status == "accepted"
     assert ob.refresh(api) == []
+    requests.post(f"{sandbox.base_url}/_admin/submissions/{sid}/status", timeout=5,
+                  json={"status": "paid"})
+    [change] = ob.refresh_changes(api)
+    assert (change.local_id, change.old_status, change.new_status) == (item_id, "accepted", "paid")
+    assert change.status_text == "Đã thanh toán" and change.receipt
+    assert change.document_number == "BL-10/2026" and change.total == 15_000_000
+    assert ob.refresh_changes(api) == []
+    assert [h["status_text"] for h in ob.history(item_id)] == [
+        "Đã tiếp nhận", "Đã kiểm soát, chờ thanh toán", "Đã thanh toán"]
 
 
 def test_refresh_rejected_keeps_reason(conn, sandbox):
@@ -310,33 +439,12 @@ def test_backoff_and_retry_after():
             assert 1.0 <= d <= max(1.0, ceiling)
     assert backoff_delay(1, retry_after=120) >= 120
     assert backoff_delay(30, retry_after=3600) == 3600  # Retry-After wins even past the cap
+    assert backoff_delay(1, retry_after=10**9) == outbox_mod.RETRY_AFTER_CAP  # but not forever
+    assert backoff_delay(10**6) <= outbox_mod.BACKOFF_CAP  # no overflow, capped
     now = datetime(2026, 10, 1, tzinfo=UTC)
     assert parse_retry_after("30", now) == 30
     assert parse_retry_after("Thu, 01 Oct 2026 00:01:00 GMT", now) == 60
     assert parse_retry_after("soon", now) is None and parse_retry_after(None, now) is None
-
-
-def test_overloaded_429_waits_retry_after(conn, sandbox, monkeypatch):
-    """429 with Retry-After: attempts+1, next try no earlier than Retry-After, rest waits."""
-    from client.transport.api import ApiAnswer
-
-    _queue_document(conn)
-    _queue_document(conn, number="BL-2")
-    api = _api(sandbox.base_url)
-    calls = []
-
-    def busy(package, key):
-        calls.append(key)
-        return ApiAnswer(429, {"code": "too-many-requests", "title": "Hệ thống đang quá tải"},
-                         {"Retry-After": "600"})
-
-    monkeypatch.setattr(api, "submit", busy)
-    now = datetime.now(UTC)
-    result = Outbox(conn).flush(api, now=now)
-    assert len(calls) == 1 and result.failed == 1 and result.waiting == 1
-    first = sorted(Outbox(conn).items(), key=lambda i: i.local_id)[0]
-    assert first.attempts == 1 and parse_iso(first.next_try) >= now + timedelta(seconds=600)
-    assert "quá tải" in first.last_error
 
 
 def test_schema_rows_survive_reopen(db_path, sandbox):

@@ -43,9 +43,10 @@ def test_from_flags_reads_each_bit():
 
 def test_pin_incorrect_message_follows_the_flags():
     plain = pin_incorrect_error(TokenInfo.from_flags(BASE))
-    assert plain.code == "pin-incorrect" and plain.message == "Mã PIN không đúng."
+    assert plain.code == "pin-incorrect" and plain.message.startswith("Mã PIN không đúng.")
+    assert "bị khóa" in plain.message  # no counter flag: still warn that tries are limited
     low = pin_incorrect_error(TokenInfo.from_flags(BASE | 0x10000))
-    assert low.code == "pin-incorrect" and "còn ít lần thử" in low.message
+    assert low.code == "pin-incorrect" and "còn từ hai lần thử" in low.message
     final = pin_incorrect_error(TokenInfo.from_flags(BASE | 0x10000 | 0x20000))
     assert final.code == "pin-incorrect" and "lần thử cuối cùng" in final.message
     locked = pin_incorrect_error(TokenInfo.from_flags(BASE | 0x40000))

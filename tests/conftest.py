@@ -1,0 +1,30 @@
+"""Suite-wide fixtures.
+
+SoftHSM2 reads ``SOFTHSM2_CONF`` when its library is initialised. Some core code
+(training profile, classroom join, diagnostics of a training profile) sets it for
+the running process, as the app must; inside one pytest process that would leak
+into later tests, so every test gets the variable back as it found it.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _restore_softhsm_conf():
+    saved = os.environ.get("SOFTHSM2_CONF")
+    yield
+    if os.environ.get("SOFTHSM2_CONF") != saved:
+        if saved is None:
+            os.environ.pop("SOFTHSM2_CONF", None)
+        else:
+            os.environ["SOFTHSM2_CONF"] = saved
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Run the GUI tests last: their session-wide training profile points SoftHSM2 at
+    its own token folder until the session ends (see tests/ui/conftest.py)."""
+    items.sort(key=lambda item: "/tests/ui/" in str(item.path).replace("\\", "/"))
