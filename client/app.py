@@ -17,7 +17,7 @@ from pathlib import Path
 
 from client import documents
 from client.errors import InvalidInput, Problem, UsageError
-from client.home import Home, setup_logging
+from client.home import Home, remember_secret, setup_logging
 
 log = logging.getLogger("client.app")
 
@@ -71,6 +71,11 @@ class Credentials:
     password_env: str | None = None
 
     def password(self) -> str | None:
+        value = self._password()
+        remember_secret(value)  # the log scrubs this literal wherever it would appear
+        return value
+
+    def _password(self) -> str | None:
         if self.password_env:
             value = os.environ.get(self.password_env)
             if value is None:
@@ -90,6 +95,7 @@ class Credentials:
     def store(self, password: str) -> None:
         import keyring
 
+        remember_secret(password)
         server = self.home.server()
         keyring.set_password(KEYRING_SERVICE, f"{server['url']}|{server['unit']}|{server['user']}", password)
 
@@ -200,11 +206,50 @@ class AppContext:
         row = self.documents.get(local_id)
         return prepare(row.package or row.document_json, trust=self.trust())
 
+    def signing_gate(self, local_id: int):
+        """What stands before the first signature: errors, warnings still to confirm."""
+        from client.documents.confirmations import signing_gate
+
+        return signing_gate(self.conn, local_id)
+
+    def confirm_warnings(self, local_id: int, codes: list[str] | str, by: str) -> list[str]:
+        """Record that ``by`` accepts the document's warnings ``codes`` ("all": every one)."""
+        from client.documents.confirmations import confirm_warnings
+
+        return confirm_warnings(self.conn, local_id, codes, by)
+
+    def require_signable(self, local_id: int) -> None:
+        """Before the first signature (and before any PIN): refuse a draft with errors or
+        with warnings nobody has confirmed. Later signatures are not re-gated: the
+        chief accountant's signature already covers the checked content."""
+        from client.documents.confirmations import require_signable
+
+        if self.documents.get(local_id).state == "draft":
+            require_signable(self.conn, local_id)
+
+    def admit_document(self, document_json: bytes, *, confirm: list[str] | str | None = None,
+                       by: str = "") -> int:
+        """A document.json file about to get its first signature (CLI ``sign``): stored as
+        a draft (or found again by id and bytes), its confirmations recorded, then gated
+        like a document made in the app. Returns its local id."""
+        doc = documents.parse(document_json)
+        existing = self.documents.find_by_doc_id(str(doc.get("id") or ""))
+        if existing is not None and existing.document_json == bytes(document_json):
+            local_id = existing.local_id
+        else:
+            local_id = self.add_document(document_json)
+        if confirm:
+            self.confirm_warnings(local_id, confirm, by)
+        self.require_signable(local_id)
+        return local_id
+
     def sign(self, local_id: int, role: str, entry, pin: str | None, prepared=None) -> None:
-        """Sign a stored document as ``role`` with certificate ``entry``; PIN used once."""
+        """Sign a stored document as ``role`` with certificate ``entry``; PIN used once.
+        A draft must pass ``require_signable`` (callers check it before asking the PIN)."""
         from client.signing.verify import verify_package
         from client.signing.workflow import sign_prepared
 
+        self.require_signable(local_id)
         prepared = prepared or self.prepare(local_id)
         package = sign_prepared(prepared, role, token_signer(self.tokens(), entry, pin))
         report = verify_package(package, self.trust())

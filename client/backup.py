@@ -28,12 +28,13 @@ import sqlite3
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from client import __version__
-from client.errors import InvalidInput, Problem
+from client.errors import InvalidInput, KbnnError, Problem
 from client.home import DATABASE, SETTINGS, Home
 
 log = logging.getLogger("client.backup")
@@ -83,6 +84,34 @@ def _refuse(message: str, code: str, detail: str = "") -> InvalidInput:
                         [Problem(code, detail or message, "backup")])
 
 
+class Cancelled(KbnnError):
+    """The person cancelled a backup or restore before anything was changed."""
+
+    def __init__(self, message: str = "Đã hủy; dữ liệu không thay đổi.") -> None:
+        super().__init__(message, [Problem("cancelled", message, "backup")])
+
+
+# progress(phase, done, total): phases "copy", "check", "write" (backup) and "read", "check",
+# "replace" (restore); done/total in bytes for "write"/"read", else 0/1 as the phase starts.
+Progress = Callable[[str, int, int], None]
+
+
+class _Steps:
+    """Progress reporting and cancellation between steps (both optional)."""
+
+    def __init__(self, progress: Progress | None, cancel: Callable[[], bool] | None) -> None:
+        self.progress, self.cancel = progress, cancel
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if self.cancel is not None and self.cancel():
+            raise Cancelled()
+        if self.progress is not None:
+            try:
+                self.progress(phase, done, total)
+            except Exception:  # noqa: BLE001 - a broken progress bar never breaks a backup
+                log.debug("progress callback failed", exc_info=True)
+
+
 def _fsync_write(path: Path, data: bytes) -> None:
     with open(path, "wb") as fh:
         fh.write(data)
@@ -117,10 +146,16 @@ def _db_facts(path: Path) -> tuple[list[str], int, set[str], int, int]:
 # --------------------------------------------------------------------------- backup
 
 
-def create_backup(home: Home, dest: Path | str) -> BackupInfo:
-    """Write a backup zip of ``home`` to ``dest`` (a ``.zip`` file, written atomically)."""
+def create_backup(home: Home, dest: Path | str, *, progress: Progress | None = None,
+                  cancel: Callable[[], bool] | None = None) -> BackupInfo:
+    """Write a backup zip of ``home`` to ``dest`` (a ``.zip`` file, written atomically).
+
+    ``progress(phase, done, total)`` is called as it goes (from the calling thread);
+    ``cancel()`` returning true between steps stops it with :class:`Cancelled`, leaving
+    no file behind."""
     from client.store.db import connect
 
+    step = _Steps(progress, cancel)
     dest = Path(dest)
     if dest.is_dir():
         dest = dest / f"kbnn-client-sao-luu-{datetime.now().strftime('%Y%m%d-%H%M%S')}.zip"
@@ -128,6 +163,7 @@ def create_backup(home: Home, dest: Path | str) -> BackupInfo:
     with tempfile.TemporaryDirectory(prefix="kbnn-backup-", dir=dest.parent) as tmp:
         copy = Path(tmp) / DB_ENTRY
         # connect() creates/migrates a missing database: a backup is always restorable
+        step("copy", 0, 1)
         src = connect(home.db_path)
         try:
             dst = sqlite3.connect(str(copy))
@@ -138,6 +174,7 @@ def create_backup(home: Home, dest: Path | str) -> BackupInfo:
                 dst.close()
         finally:
             src.close()
+        step("check", 0, 1)
         integrity, version, _tables, docs, outbox = _db_facts(copy)
         if integrity != ["ok"]:
             raise InvalidInput("Không sao lưu được: cơ sở dữ liệu hiện tại bị lỗi toàn vẹn. Hãy "
@@ -153,9 +190,16 @@ def create_backup(home: Home, dest: Path | str) -> BackupInfo:
             "has_settings": settings is not None, "training": home.is_training,
         }
         tmp_zip = Path(tmp) / "backup.zip"
+        total = manifest["db_bytes"]
         with zipfile.ZipFile(tmp_zip, "w", zipfile.ZIP_DEFLATED) as z:
             z.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
-            z.write(copy, DB_ENTRY)
+            done = 0
+            step("write", done, total)
+            with open(copy, "rb") as fh, z.open(DB_ENTRY, "w", force_zip64=True) as out:
+                for chunk in iter(lambda: fh.read(4 << 20), b""):
+                    out.write(chunk)
+                    done += len(chunk)
+                    step("write", done, total)
             if settings is not None:
                 z.writestr(SETTINGS_ENTRY, settings)
         with open(tmp_zip, "rb+") as fh:
@@ -194,7 +238,8 @@ def _check_names(z: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     return entries
 
 
-def _extract(z: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, limit: int) -> None:
+def _extract(z: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, limit: int,
+             step: _Steps | None = None) -> None:
     """Stream one entry to ``target``, never writing more than ``limit`` bytes."""
     written = 0
     with z.open(info) as src, open(target, "wb") as out:
@@ -206,14 +251,20 @@ def _extract(z: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, limit: int
             if written > limit:
                 raise _refuse(f"mục «{info.filename}» quá lớn.", "backup-size", info.filename)
             out.write(chunk)
+            if step is not None:
+                step("read", written, info.file_size)
         out.flush()
         os.fsync(out.fileno())
 
 
-def inspect_backup(path: Path | str, staging: Path) -> dict:
+def inspect_backup(path: Path | str, staging: Path, *, progress: Progress | None = None,
+                   cancel: Callable[[], bool] | None = None) -> dict:
     """Validate the backup at ``path`` and unpack it into ``staging``. Returns the manifest
-    (with the facts re-read from the database). Raises ``InvalidInput`` (Vietnamese)."""
+    (with the facts re-read from the database). Raises ``InvalidInput`` (Vietnamese), or
+    :class:`Cancelled` when ``cancel()`` turns true."""
     from client.store.db import SCHEMA_VERSION
+
+    step = _Steps(progress, cancel)
 
     path = Path(path)
     if not path.is_file():
@@ -235,12 +286,13 @@ def inspect_backup(path: Path | str, staging: Path) -> dict:
                           "backup-format")
         db = staging / DB_ENTRY
         try:
-            _extract(z, entries[DB_ENTRY], db, MAX_DB_BYTES)
+            _extract(z, entries[DB_ENTRY], db, MAX_DB_BYTES, step)
             if SETTINGS_ENTRY in entries:
                 _extract(z, entries[SETTINGS_ENTRY], staging / SETTINGS_ENTRY, MAX_SMALL_BYTES)
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise _refuse("tệp sao lưu bị hỏng (không giải nén được).", "backup-corrupt",
                           str(exc)) from None
+    step("check", 0, 1)
     expected = manifest.get("db_sha256")
     if expected and _sha256_file(db) != expected:
         raise _refuse("cơ sở dữ liệu trong tệp sao lưu không khớp mã kiểm tra (tệp bị hỏng "
@@ -300,15 +352,19 @@ def _take_whole(db: Path) -> None:
                       "cửa sổ dòng lệnh đang dùng nó) rồi khôi phục lại.", "db-in-use")
 
 
-def restore_backup(home: Home, src: Path | str) -> RestoreInfo:
+def restore_backup(home: Home, src: Path | str, *, progress: Progress | None = None,
+                   cancel: Callable[[], bool] | None = None) -> RestoreInfo:
     """Replace ``home``'s database (and settings, when the backup has them) with the backup's.
 
     Nothing is changed unless the backup is valid. The previous files are kept
-    beside the new ones as ``<name>.bak-<YYYYmmdd-HHMMSS>``.
+    beside the new ones as ``<name>.bak-<YYYYmmdd-HHMMSS>``. ``progress``/``cancel`` as for
+    :func:`create_backup`; cancelling is possible until the files are swapped (the short
+    last step, "replace", is never interrupted).
     """
     staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=home.path))
     try:
-        manifest = inspect_backup(src, staging)
+        manifest = inspect_backup(src, staging, progress=progress, cancel=cancel)
+        _Steps(progress, cancel)("replace", 0, 1)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         moves: list[tuple[Path, Path]] = []  # (original, .bak) done so far
         placed: list[Path] = []

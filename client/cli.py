@@ -15,18 +15,20 @@ from client.commands import (
     catalogue,
     doctor,
     documents,
+    gui,
     payroll,
     sandbox,
     settings,
     signing,
     training,
     treasury,
+    vouchers,
 )
 from client.commands.common import Parser, print_problems
 from client.errors import KbnnError
 
-COMMAND_MODULES = (training, sandbox, documents, payroll, catalogue, signing, treasury, doctor,
-                   settings)
+COMMAND_MODULES = (training, sandbox, documents, payroll, catalogue, vouchers, signing, treasury,
+                   doctor, settings, gui)
 
 
 def build_parser() -> argparse.ArgumentParser:

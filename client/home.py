@@ -14,6 +14,8 @@ import logging.handlers
 import os
 import re
 import sys
+import threading
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +49,38 @@ def preset_files() -> list[Path]:
     if os.environ.get("KBNN_CLIENT_PRESET"):
         out.append(Path(os.environ["KBNN_CLIENT_PRESET"]))
     return out
+
+
+def read_ini_text(path: Path | str) -> str:
+    """The text of an INI file as Windows tools write it: UTF-8 (with or without BOM),
+    UTF-16 with BOM (NSIS ``WriteINIStr``, Notepad "Unicode"), else the Vietnamese ANSI
+    code page (cp1258)."""
+    data = Path(path).read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1258", errors="replace")  # tone marks come as combining marks
+    return unicodedata.normalize("NFC", text)
+
+
+def read_presets(files: list[Path] | None = None) -> configparser.ConfigParser:
+    """The installer presets merged in order (later files win); unreadable ones skipped."""
+    parser = configparser.ConfigParser(interpolation=None)
+    for path in preset_files() if files is None else files:
+        if not path.is_file():
+            continue
+        one = configparser.ConfigParser(interpolation=None)
+        try:
+            one.read_string(read_ini_text(path), source=str(path))
+        except (OSError, configparser.Error) as exc:
+            logging.getLogger("client.home").warning("preset %s skipped: %s", path,
+                                                     type(exc).__name__)
+            continue
+        parser.read_dict(one)
+    return parser
 
 
 @dataclass
@@ -94,16 +128,27 @@ class Home:
         self.reload()
 
     def reload(self) -> None:
-        """(Re-)read the installer presets, then the user's ``settings.ini`` over them."""
-        presets = [str(p) for p in preset_files() if p.is_file()]
+        """(Re-)read the installer presets, then the user's ``settings.ini`` over them.
+
+        A preset that cannot be read or parsed is skipped (logged), never fatal; a damaged
+        ``settings.ini`` is an ``InvalidInput`` naming the file and what is wrong. Both may
+        be UTF-8 with a BOM (Notepad) or UTF-16 (see :func:`read_ini_text`)."""
+        user = configparser.ConfigParser(interpolation=None)
+        if self.settings_path.is_file():
+            try:
+                user.read_string(read_ini_text(self.settings_path), source=str(self.settings_path))
+            except configparser.Error as exc:
+                detail = " ".join(str(exc).split())[:300]
+                raise InvalidInput(
+                    f"Tệp cài đặt «{self.settings_path}» bị hỏng nên không đọc được. Hãy sửa "
+                    "tệp đó (hoặc đổi tên nó để các mục trở về mặc định) rồi mở lại.",
+                    [Problem("settings-corrupt", detail, str(self.settings_path))]) from None
+        self._preset = read_presets()
         self.config.clear()
-        self.config.read(presets + [str(self.settings_path)], encoding="utf-8")
+        self.config.read_dict(self._preset)
+        self.config.read_dict(user)
         # what came from where: save() writes back only the user's own values, so a
         # preset that treasury IT updates later still applies where the user kept it
-        self._preset = configparser.ConfigParser(interpolation=None)
-        self._preset.read(presets, encoding="utf-8")
-        user = configparser.ConfigParser(interpolation=None)
-        user.read([str(self.settings_path)], encoding="utf-8")
         self._user_keys = {(s, k) for s in user.sections() for k in user.options(s)}
 
     # -- paths -------------------------------------------------------------
@@ -219,12 +264,31 @@ def scrub_secrets(text: str, known: tuple[str, ...] | list[str] = ()) -> str:
     return _PIN_DIGITS.sub(r"\1***", text)
 
 
+_known_secrets: set[str] = set()
+_known_lock = threading.Lock()
+
+
+def remember_secret(value: str | None) -> None:
+    """Have the log scrub this literal (a password the user typed or the keyring gave) wherever
+    it appears, even with no "password=" before it. Values under 6 characters are ignored
+    (too likely to hit ordinary text; PINs are caught by their own pattern)."""
+    if value and len(value) >= 6:
+        with _known_lock:
+            _known_secrets.add(value)
+
+
+def known_secrets() -> tuple[str, ...]:
+    """The literals :func:`remember_secret` was given in this process."""
+    with _known_lock:
+        return tuple(_known_secrets)
+
+
 class _SecretFilter(logging.Filter):
     """Scrub the message of each record (other handlers see it scrubbed too)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         msg = record.getMessage()
-        scrubbed = scrub_secrets(msg)
+        scrubbed = scrub_secrets(msg, known_secrets())
         if scrubbed != msg:
             record.msg, record.args = scrubbed, ()
         return True
@@ -234,17 +298,28 @@ class ScrubbingFormatter(logging.Formatter):
     """Last line of defence: the whole formatted line, traceback included, is scrubbed."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return scrub_secrets(super().format(record))
+        return scrub_secrets(super().format(record), known_secrets())
 
 
-def setup_logging(home: Home, level: int = logging.INFO) -> None:
+LOG_FILE = "kbnn-client.log"
+LOG_MAX_BYTES = 2_000_000
+LOG_BACKUPS = 5
+
+
+def setup_logging(home: Home, level: int = logging.INFO, *, max_bytes: int = LOG_MAX_BYTES,
+                  backups: int = LOG_BACKUPS) -> None:
+    """Log the ``client`` loggers to ``logs/kbnn-client.log`` in ``home``, rotated at
+    ``max_bytes`` into ``.1`` … ``.{backups}`` (the oldest dropped); every line scrubbed of
+    secrets (:func:`scrub_secrets` plus the literals of :func:`remember_secret`).
+    Calling it again (another home, another level) replaces the previous handler."""
     home.logs_dir.mkdir(parents=True, exist_ok=True)
     root = logging.getLogger("client")
     for h in list(root.handlers):
         if getattr(h, "_kbnn", False):
             root.removeHandler(h)
+            h.close()
     handler = logging.handlers.RotatingFileHandler(
-        home.logs_dir / "kbnn-client.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+        home.logs_dir / LOG_FILE, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
     handler.setFormatter(ScrubbingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(_SecretFilter())
     handler._kbnn = True  # type: ignore[attr-defined]

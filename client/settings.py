@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from client.errors import InvalidInput, Problem, UsageError
-from client.home import Home, preset_files
+from client.home import Home, read_ini_text, read_presets
 
 VN_TZ = timezone(timedelta(hours=7))
 
@@ -348,15 +348,18 @@ class Settings:
     def _file_keys(self, paths: list[Path]) -> set[tuple[str, str]]:
         parser = configparser.ConfigParser(interpolation=None)
         try:
-            parser.read([str(p) for p in paths if p.is_file()], encoding="utf-8")
-        except configparser.Error:
+            for path in paths:
+                if path.is_file():
+                    parser.read_string(read_ini_text(path), source=str(path))
+        except (OSError, configparser.Error):
             return set()
         return {(s, o) for s in parser.sections() for o in parser.options(s)}
 
     def values(self) -> list[SettingValue]:
         """Every known setting with its effective value and where it comes from."""
         user = self._file_keys([self.home.settings_path])
-        preset = self._file_keys(preset_files())
+        presets = read_presets()
+        preset = {(s, o) for s in presets.sections() for o in presets.options(s)}
         out = []
         for setting in SETTINGS.values():
             where = (setting.section, setting.option)
@@ -377,6 +380,22 @@ class Settings:
         mode = self.get("network.proxy") or "system"
         host = self.get("network.proxy_host")
         return ProxyConfig(mode, host if mode == "manual" else None, self.get("network.proxy_user"))
+
+    def set_proxy_password(self, password: str) -> None:
+        """Keep the manual proxy's password in the OS keyring (never in ``settings.ini``);
+        ``network.proxy_host`` and ``network.proxy_user`` must be set first."""
+        from client.home import remember_secret
+        from client.transport.network import network_settings, store_proxy_password
+
+        net = network_settings(self.home)
+        if not net.proxy_host or not net.proxy_user:
+            raise UsageError("Hãy đặt địa chỉ và tên đăng nhập proxy trước: kbnn-client settings "
+                             "set network.proxy_host MÁY:CỔNG, rồi settings set "
+                             "network.proxy_user TÊN.")
+        if not password:
+            raise UsageError("Mật khẩu proxy không được để trống.")
+        remember_secret(password)
+        store_proxy_password(net, password)
 
     def words_options(self) -> dict[str, str]:
         """Keyword arguments for :func:`client.money.amount_in_words`."""

@@ -50,6 +50,14 @@ def write_file(path: str, data: bytes) -> None:
     write_atomic(Path(path), data)
 
 
+def write_document(home, path: str, doc: dict) -> None:
+    """Write a new document.json with the total in words as the unit's settings say."""
+    from client.documents import reword, serialize
+    from client.settings import Settings
+
+    write_file(path, serialize(reword(doc, **Settings(home).words_options())))
+
+
 def parse_period(text: str | None) -> dict | None:
     if not text:
         return None

@@ -13,9 +13,10 @@ from client.commands.common import (
     parse_period,
     print_problems,
     read_file,
+    write_document,
     write_file,
 )
-from client.errors import EXIT_OK, InvalidInput, UsageError
+from client.errors import EXIT_INVALID, EXIT_OK, InvalidInput, UsageError
 
 
 def cmd_unit(args) -> int:
@@ -41,26 +42,159 @@ def cmd_unit(args) -> int:
     return EXIT_OK
 
 
-def cmd_import_salary(args) -> int:
-    from client import documents
-    from client.importers.salary import import_salary
-    from client.money import format_vnd
+def _unit_conn(args):
+    from client.store.db import connect
 
-    unit = open_home(args).require_unit()
-    today = dt.date.today()
-    period = parse_period(args.period) or {"year": today.year, "month": today.month}
-    number = args.number or f"{period['month']:02d}/{period['year']}-BTT"
-    doc = import_salary(Path(args.file), unit=unit.as_document_unit(), number=number,
-                        date=args.date or today.isoformat(), period=period,
-                        prepared_by=unit.prepared_by, payment_order=parse_payment_order(args.payment_order))
-    problems = documents.validate(doc)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise InvalidInput(f"Bảng lương từ «{args.file}» chưa hợp lệ.", errors)
+    home = open_home(args)
+    return home.require_unit(), connect(home.db_path)
+
+
+class _JsonReported(Exception):
+    """The import failed and ``--json`` already printed why."""
+
+
+def _import_or_report(args, **kwargs):
+    """``import_salary_report``; with ``--json`` a failure is printed as JSON too."""
+    from client.importers.salary import import_salary_report
+
+    try:
+        return import_salary_report(Path(args.file), **kwargs)
+    except InvalidInput as exc:
+        retried = kwargs.get("mapping_source") == "remembered" and kwargs.get("mapping")
+        if args.json and not retried:
+            json_out({"output": None, "document": None, "report": None,
+                      "error": exc.message, "problems": [p.to_json() for p in exc.problems]})
+            raise _JsonReported from exc
+        raise
+
+
+def cmd_import_salary(args) -> int:
+    try:
+        return _cmd_import_salary(args)
+    except _JsonReported:
+        return EXIT_INVALID
+
+
+def _cmd_import_salary(args) -> int:
+    from client.documents import KIND_SALARY
+    from client.documents.checks import CheckInputs, errors, run_checks
+    from client.documents.confirmations import submitted_documents
+    from client.errors import InvalidInput as _Invalid
+    from client.importers.salary import salary_mapping
+    from client.money import format_vnd
+    from client.payroll.staff_repo import MappingRepo
+
+    unit, conn = _unit_conn(args)
+    try:
+        today = dt.date.today()
+        period = parse_period(args.period) or {"year": today.year, "month": today.month}
+        number = args.number or f"{period['month']:02d}/{period['year']}-BTT"
+        mappings = MappingRepo(conn)
+        mapping = salary_mapping(args.map)
+        source = "map"
+        if not mapping and not args.forget_map:
+            mapping, source = mappings.get(unit.code, KIND_SALARY), "remembered"
+        common = {"unit": unit.as_document_unit(), "number": number,
+                  "date": args.date or today.isoformat(), "period": period,
+                  "prepared_by": unit.prepared_by,
+                  "payment_order": parse_payment_order(args.payment_order), "sheet": args.sheet}
+        try:
+            doc, report = _import_or_report(args, mapping=mapping or None,
+                                            mapping_source=source, **common)
+            if source == "remembered" and mapping:
+                report.notes.append(f"Dùng cách ghép cột đã ghi nhớ của đơn vị {unit.code} "
+                                    "(--forget-map để bỏ).")
+        except _Invalid as exc:
+            if source != "remembered" or not mapping or not any(
+                    p.code == "header-not-found" for p in exc.problems):
+                raise
+            # The remembered columns no longer fit this file: try the headings alone.
+            doc, report = _import_or_report(args, **common)
+            report.notes.append("Cách ghép cột đã ghi nhớ không khớp tệp này: đã nhận cột theo "
+                                "tiêu đề.")
+        if args.map:
+            mappings.set(unit.code, KIND_SALARY, mapping)
+            report.notes.append("Đã ghi nhớ cách ghép cột cho lần nhập sau của đơn vị "
+                                f"{unit.code}.")
+        elif args.forget_map:
+            mappings.set(unit.code, KIND_SALARY, {})
+        key = f"{period['year']:04d}-{period['month']:02d}"
+        inputs = CheckInputs(payment_order_amount=args.payment_order_amount,
+                             submitted=submitted_documents(conn, KIND_SALARY, key),
+                             source_rows=report.source_rows, source_name=report.file)
+        problems = list(report.problems) + run_checks(doc, inputs)
+    finally:
+        conn.close()
+    errs = errors(problems)
+    if not errs:
+        write_document(open_home(args), args.output, doc)
+    if args.json:
+        json_out({"output": None if errs else args.output,
+                  "document": None if errs else documents_summary(doc),
+                  "report": report.to_json(), "problems": [p.to_json() for p in problems]})
+        return EXIT_INVALID if errs else EXIT_OK
+    for note in report.notes:
+        out(f"  · {note}")
+    if errs:
+        raise InvalidInput(f"Bảng lương từ «{args.file}» có {len(errs)} lỗi, chưa ghi "
+                           f"{args.output}.", problems)
     print_problems(problems)
-    write_file(args.output, documents.serialize(doc))
     out(f"Đã tạo {args.output}: {len(doc['lines'])} người, tổng {format_vnd(doc['total'])} đồng.")
     return EXIT_OK
+
+
+def documents_summary(doc: dict) -> dict:
+    from client.documents import summary
+
+    return summary(doc)
+
+
+def cmd_validate(args) -> int:
+    from client import documents
+    from client.documents.checks import CheckInputs, errors, run_checks, warnings
+    from client.documents.confirmations import submitted_documents
+    from client.store.db import connect
+
+    doc = documents.parse(read_file(args.document, "tài liệu"))
+    submitted: list[dict] = []
+    period = doc.get("period") if isinstance(doc.get("period"), dict) else None
+    home = open_home(args)
+    if period and home.db_path.exists():
+        conn = connect(home.db_path)
+        try:
+            submitted = submitted_documents(
+                conn, str(doc.get("kind")),
+                f"{period.get('year', 0):04d}-{period.get('month', 0):02d}")
+        finally:
+            conn.close()
+    from client.catalogue import load
+    from client.documents.confirmations import other_documents
+
+    others: list[dict] = []
+    if home.db_path.exists() and doc.get("kind") == documents.KIND_VOUCHERS:
+        # the unit's other lists: the same voucher twice, advances not yet settled
+        conn = connect(home.db_path)
+        try:
+            others = other_documents(conn, str(doc.get("kind")))
+        finally:
+            conn.close()
+    problems = run_checks(doc, CheckInputs(payment_order_amount=args.payment_order_amount,
+                                           submitted=submitted, others=others,
+                                           catalogue=load(home.path)))
+    errs, warns = errors(problems), warnings(problems)
+    if args.json:
+        json_out({"ok": not errs, "errors": len(errs), "warnings": len(warns),
+                  "problems": [p.to_json() for p in problems]})
+    else:
+        print_problems(problems)
+        if errs:
+            out(f"«{args.document}»: {len(errs)} lỗi (phải sửa trước khi ký), {len(warns)} "
+                "cảnh báo.")
+        elif warns:
+            out(f"«{args.document}»: không có lỗi; {len(warns)} cảnh báo cần người ký xác nhận.")
+        else:
+            out(f"«{args.document}»: hợp lệ, không có lỗi hay cảnh báo.")
+    return EXIT_INVALID if errs else EXIT_OK
 
 
 def cmd_render(args) -> int:
@@ -71,8 +205,52 @@ def cmd_render(args) -> int:
     errors = [p for p in documents.validate(doc) if p.severity == "error"]
     if errors:
         raise InvalidInput(f"Tài liệu «{args.document}» chưa hợp lệ.", errors)
+    sheet = None
+    if args.c02a or args.c02a_xlsx:
+        from client.payroll.month import sheet_for
+        from client.store.db import connect
+
+        home = open_home(args)
+        if home.db_path.exists():
+            conn = connect(home.db_path)
+            try:
+                sheet = sheet_for(conn, str(doc.get("id", "")))
+            finally:
+                conn.close()
+        if sheet is None:
+            raise InvalidInput(f"Tài liệu «{args.document}» không được tính từ danh sách cán bộ "
+                               "trên máy này (kbnn-client payroll compute), nên không có bảng "
+                               "C02a-HD.")
     write_file(args.output, render_pdf(doc))
-    out(f"Đã in ra {args.output}.")
+    written = [args.output]
+    if args.xlsx and doc.get("kind") == documents.KIND_VOUCHERS:
+        from client.catalogue import load
+        from client.vouchers.export import mau07_xlsx
+
+        names = {e.code: e.name for e in load(open_home(args).path).entries}
+        write_file(args.xlsx, mau07_xlsx(doc, names))
+        written.append(args.xlsx)
+    elif args.xlsx:
+        from client.export import mau09_xlsx
+
+        if doc.get("kind") != documents.KIND_SALARY:
+            raise InvalidInput("--xlsx hiện chỉ dùng cho Mẫu 09.")
+        write_file(args.xlsx, mau09_xlsx(doc))
+        written.append(args.xlsx)
+    if sheet is not None:
+        sheet.unit = sheet.unit or dict(doc.get("unit") or {})
+        if args.c02a:
+            from client.render.c02a import render_c02a
+
+            write_file(args.c02a, render_c02a(sheet, date=doc.get("date"),
+                                              number=str(doc.get("number", ""))))
+            written.append(args.c02a)
+        if args.c02a_xlsx:
+            from client.export import c02a_xlsx
+
+            write_file(args.c02a_xlsx, c02a_xlsx(sheet))
+            written.append(args.c02a_xlsx)
+    out("Đã in ra " + ", ".join(written) + ".")
     return EXIT_OK
 
 
@@ -85,6 +263,18 @@ def cmd_words(args) -> int:
         raise UsageError(f"«{args.amount}» không phải là số tiền (số nguyên đồng).") from exc
     out(amount_in_words(amount))
     return EXIT_OK
+
+
+def _amount(text: str) -> int:
+    import argparse
+
+    from client.money import parse_vnd
+
+    try:
+        return parse_vnd(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"«{text}» không phải là số tiền (số nguyên đồng)") \
+            from exc
 
 
 def register(sub) -> None:
@@ -112,11 +302,28 @@ def register(sub) -> None:
     i.add_argument("--number")
     i.add_argument("--date", help="YYYY-MM-DD")
     i.add_argument("--payment-order", metavar="NUMBER:YYYY-MM-DD")
+    i.add_argument("--payment-order-amount", type=_amount, metavar="SỐ_TIỀN",
+                   help="số tiền trên Giấy rút dự toán/Ủy nhiệm chi, để đối chiếu tổng cộng")
+    i.add_argument("--sheet", help="tên hoặc số thứ tự trang trong tệp")
+    i.add_argument("--map", action="append", metavar="FIELD=COLUMN",
+                   help="chỉ rõ cột, ví dụ amount=E hoặc \"Họ và tên=Họ tên NV\" (được ghi nhớ)")
+    i.add_argument("--forget-map", action="store_true",
+                   help="bỏ cách ghép cột đã ghi nhớ, nhận cột theo tiêu đề")
+    i.add_argument("--json", action="store_true", help="báo cáo nhập dạng JSON")
     i.set_defaults(func=cmd_import_salary)
+
+    s = sub.add_parser("validate", help="kiểm tra tài liệu trước khi ký")
+    s.add_argument("document")
+    s.add_argument("--payment-order-amount", type=_amount, metavar="SỐ_TIỀN")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_validate)
 
     s = sub.add_parser("render", help="in tài liệu ra PDF theo mẫu")
     s.add_argument("document")
     s.add_argument("-o", "--output", required=True)
+    s.add_argument("--xlsx", help="cũng ghi bảng ra tệp Excel (.xlsx)")
+    s.add_argument("--c02a", help="cũng in bảng lương C02a-HD (bảng tính từ danh sách cán bộ)")
+    s.add_argument("--c02a-xlsx", help="bảng lương C02a-HD ra tệp Excel (.xlsx)")
     s.set_defaults(func=cmd_render)
 
     s = sub.add_parser("words", help="đọc số tiền bằng chữ")

@@ -1,7 +1,194 @@
-"""payroll commands (filled in by the issue that brings them)."""
+"""payroll, staff: the staff register and the month's salary table computed from it."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
+from client.commands.common import (
+    json_out,
+    open_home,
+    out,
+    parse_payment_order,
+    parse_period,
+    print_problems,
+    write_document,
+)
+from client.errors import EXIT_INVALID, EXIT_OK, UsageError
+
+
+def _connect(args):
+    from client.store.db import connect
+
+    home = open_home(args)
+    return home, connect(home.db_path)
+
+
+def _month(text: str) -> tuple[int, int]:
+    period = parse_period(text)
+    if period is None:
+        raise UsageError("Cần --month YYYY-MM.")
+    return period["year"], period["month"]
+
+
+def _print_checks(doc: dict, conn, json_mode: bool) -> list:
+    from client.documents import KIND_SALARY
+    from client.documents.checks import CheckInputs, run_checks
+    from client.documents.confirmations import submitted_documents
+
+    period = f"{doc['period']['year']:04d}-{doc['period']['month']:02d}"
+    problems = run_checks(doc, CheckInputs(submitted=submitted_documents(
+        conn, KIND_SALARY, period)))
+    if not json_mode:
+        print_problems(problems)
+    return problems
+
+
+def cmd_payroll_compute(args) -> int:
+    from client.money import format_vnd
+    from client.payroll.month import compute_payroll, copy_last_month, summary_of
+    from client.payroll.rules import load_rules
+
+    home, conn = _connect(args)
+    try:
+        year, month = _month(args.month)
+        number = args.number or f"{month:02d}/{year}-BTT"
+        date = args.date or dt.date.today().isoformat()
+        order = parse_payment_order(args.payment_order)
+        if args.payroll_cmd == "copy":
+            result = copy_last_month(conn, year=year, month=month, number=number, date=date,
+                                     payment_order=order)
+        else:
+            unit = home.require_unit()
+            rules = load_rules(Path(args.rules)) if args.rules else load_rules()
+            result = compute_payroll(conn, year=year, month=month,
+                                     unit=unit.as_document_unit(), number=number, date=date,
+                                     prepared_by=unit.prepared_by, payment_order=order,
+                                     rules=rules)
+        doc = result.doc
+        problems = _print_checks(doc, conn, args.json)
+        write_document(home, args.output, doc)
+        if args.json:
+            data = summary_of(result)
+            data["output"] = args.output
+            data["problems"] = [p.to_json() for p in problems]
+            if result.sheet is not None:
+                data["base_salary"] = result.sheet.base_salary
+                data["rules_version"] = result.sheet.rules_version
+            json_out(data)
+        else:
+            out(f"Đã tạo {args.output}: {len(doc['lines'])} người, tổng "
+                f"{format_vnd(doc['total'])} đồng (bản nháp #{result.local_id}).")
+            if result.sheet is not None:
+                out(f"Lương cơ sở {format_vnd(result.sheet.base_salary)} đồng "
+                    f"({result.sheet.base_salary_source}).")
+            if doc.get("changes"):
+                out("Thuyết minh thay đổi so với tháng trước (bản nháp, hãy đọc lại):")
+                out(doc["changes"]["explanation"])
+        return EXIT_INVALID if any(p.severity == "error" for p in problems) else EXIT_OK
+    finally:
+        conn.close()
+
+
+def cmd_staff_import(args) -> int:
+    from client.importers.spec import parse_mapping
+    from client.payroll.rules import load_rules
+    from client.payroll.staff_import import read_staff, staff_spec
+    from client.payroll.staff_repo import MappingRepo, StaffRepo
+
+    rules = load_rules(Path(args.rules)) if args.rules else load_rules()
+    mapping = parse_mapping(args.map, staff_spec(rules))
+    home, conn = _connect(args)
+    try:
+        unit = home.unit()
+        unit_code = unit.code if unit else ""
+        if not mapping:
+            mapping = MappingRepo(conn).get(unit_code, "staff")
+        people, report = read_staff(Path(args.file), rules, sheet=args.sheet,
+                                    mapping=mapping or None)
+        changes = StaffRepo(conn).upsert_many(people, deactivate_missing=args.deactivate_missing)
+        if args.map:
+            MappingRepo(conn).set(unit_code, "staff", mapping)
+    finally:
+        conn.close()
+    if args.json:
+        json_out({"people": len(people), **changes, "report": report.to_json()})
+        return EXIT_OK
+    for note in report.notes:
+        out(f"  · {note}")
+    out(f"Đã nạp {len(people)} người từ «{args.file}»: thêm {len(changes['added'])}, cập nhật "
+        f"{len(changes['updated'])}, thôi trả lương {len(changes['deactivated'])}.")
+    return EXIT_OK
+
+
+def cmd_staff_list(args) -> int:
+    from client.documents import PART_LABELS
+    from client.money import format_vnd
+    from client.payroll.rules import load_rules
+    from client.payroll.staff import INSURANCE_VI
+    from client.payroll.staff_repo import StaffRepo
+
+    rules = load_rules()
+
+    _, conn = _connect(args)
+    try:
+        people = StaffRepo(conn).list(active_only=not args.all)
+    finally:
+        conn.close()
+    if args.json:
+        json_out([p.to_json() for p in people])
+        return EXIT_OK
+    if not people:
+        out("Danh sách cán bộ chưa có ai: dùng «kbnn-client staff import TỆP».")
+        return EXIT_OK
+    for p in people:
+        items = {i.key: i for i in rules.pay_items}
+        coef = ", ".join(
+            f"{items[k].short if k in items else k} {v.replace('.', ',')}"
+            + ("%" if k in items and items[k].kind == "percent" else "")
+            for k, v in p.coefficients.items())
+        amounts = ", ".join(f"{PART_LABELS.get(k, k)} {format_vnd(v)}"
+                            for k, v in p.amounts.items())
+        category = rules.category(p.category)
+        state = "" if p.active else " [thôi trả lương]"
+        out(f"{p.position:>4}. {p.name} — {p.account} ({p.bank}) — "
+            f"{category.label if category else p.category}; "
+            + "; ".join(x for x in (coef, amounts) if x)
+            + f"; NPT {p.dependants}; bảo hiểm {INSURANCE_VI.get(p.insurance, p.insurance)}"
+            + state)
+    return EXIT_OK
+
 
 def register(sub) -> None:
-    return None
+    from client.commands.common import Parser
+
+    s = sub.add_parser("payroll", help="tính bảng lương tháng từ danh sách cán bộ")
+    ps = s.add_subparsers(dest="payroll_cmd", required=True, parser_class=Parser)
+    for name, text in (("compute", "tính lương tháng (C02a-HD) và lập Mẫu 09"),
+                       ("copy", "lập bảng tháng mới từ bảng tháng trước")):
+        p = ps.add_parser(name, help=text)
+        p.add_argument("--month", required=True, help="YYYY-MM")
+        p.add_argument("-o", "--output", required=True)
+        p.add_argument("--number")
+        p.add_argument("--date", help="YYYY-MM-DD")
+        p.add_argument("--payment-order", metavar="NUMBER:YYYY-MM-DD")
+        p.add_argument("--json", action="store_true")
+        if name == "compute":
+            p.add_argument("--rules", help="tệp quy định tính lương (mặc định: tệp đi kèm)")
+        p.set_defaults(func=cmd_payroll_compute)
+
+    s = sub.add_parser("staff", help="danh sách cán bộ hưởng lương")
+    ss = s.add_subparsers(dest="staff_cmd", required=True, parser_class=Parser)
+    p = ss.add_parser("import", help="nạp danh sách cán bộ từ Excel/CSV")
+    p.add_argument("file")
+    p.add_argument("--sheet")
+    p.add_argument("--map", action="append", metavar="FIELD=COLUMN")
+    p.add_argument("--deactivate-missing", action="store_true",
+                   help="người không có trong tệp thôi được trả lương")
+    p.add_argument("--rules")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_staff_import)
+    p = ss.add_parser("list", help="xem danh sách cán bộ")
+    p.add_argument("--all", action="store_true", help="cả người đã thôi trả lương")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_staff_list)

@@ -77,7 +77,13 @@ def cmd_sign(args) -> int:
     ctx = open_context(args)
     try:
         extra = [Path(t) for t in args.trust or []]
-        prepared = prepare(read_file(args.input, "tài liệu"), trust=ctx.trust(extra))
+        attached = None
+        if getattr(args, "attach", None):
+            from client.attachments import read_files
+
+            attached = read_files(args.attach)
+        data = read_file(args.input, "tài liệu")
+        prepared = prepare(data, trust=ctx.trust(extra), attachments=attached)
         if prepared.next_role != args.role:
             raise InvalidInput(f"Theo thứ tự ký, người ký tiếp theo là {ROLE_VI[prepared.next_role]}, "
                                f"không phải {ROLE_VI[args.role]}.")
@@ -85,6 +91,13 @@ def cmd_sign(args) -> int:
         unit_code = unit.get("code") if isinstance(unit, dict) else None
         facts = _online_facts(ctx, args, unit_code)
         service, cand = choose_candidate(ctx, args, args.role, unit_code, facts)
+        local_id = None
+        if prepared.existing is None and not data.startswith(b"PK"):
+            # The first signature: the content checks, as in the app; errors block and
+            # warnings need --confirm-warnings, recorded under the signer's name.
+            confirm = _confirm_codes(args.confirm_warnings)
+            by = (cand.info.subject_cn if cand.info is not None else "") or (cand.entry.label or "?")
+            local_id = ctx.admit_document(data, confirm=confirm, by=by)
         token = next((t for t in service.tokens() if t.serial == cand.entry.token_serial), None)
         # Everything known before the PIN: certificate, unit, registration, PIN flags, clock.
         problems = before_pin(cand, token, facts)
@@ -99,10 +112,19 @@ def cmd_sign(args) -> int:
         package = sign_prepared(prepared, args.role, token_signer(service, cand.entry, pin, scheme=scheme))
         del pin
         write_file(args.output, package)
+        if local_id is not None:
+            ctx.documents.set_package(local_id, package, "signed-partial")
         out(f"Đã ký và ghi {args.output}.")
         return EXIT_OK
     finally:
         ctx.close()
+
+
+def _confirm_codes(value: str | None) -> list[str] | str | None:
+    if not value:
+        return None
+    codes = [c.strip() for c in value.split(",") if c.strip()]
+    return "all" if codes == ["all"] else codes
 
 
 def print_report(report, title: str) -> None:
@@ -270,6 +292,11 @@ def register(sub) -> None:
                    help="không đối chiếu với Kho bạc (chứng thư đã đăng ký, giờ máy tính)")
     s.add_argument("--password-env", metavar="VAR",
                    help="biến môi trường chứa mật khẩu Kho bạc (để lấy danh sách người ký đã đăng ký)")
+    s.add_argument("--confirm-warnings", metavar="CODE,…|all",
+                   help="xác nhận đã xem các cảnh báo kiểm tra (ghi lại tên người ký) — chữ ký đầu")
+    s.add_argument("--attach", nargs="+", metavar="FILE",
+                   help="tệp đính kèm (PDF, DOCX, XLSX, JPG, PNG; mỗi tệp tối đa 10 MiB), "
+                        "chỉ thêm được ở chữ ký đầu tiên")
     s.set_defaults(func=cmd_sign)
 
     s = sub.add_parser("verify", help="kiểm tra gói hồ sơ và các chữ ký số")

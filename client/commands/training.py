@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from client.commands.common import ROLE_VI, open_home, out
 from client.errors import EXIT_OK
 
@@ -21,6 +23,11 @@ def cmd_training(args) -> int:
     out(f"Chế độ tập huấn: Kho bạc mô phỏng tại {session.sandbox.base_url}")
     for role, pin in session.pins.items():
         out(f"  Token {session.token_labels[role]} ({ROLE_VI[role]}): PIN {pin}")
+    if getattr(args, "demo_out", None):
+        from client.training.setup import write_demo_table
+
+        path = write_demo_table(session.home, Path(args.demo_out))
+        out(f"Đã ghi bảng lương mẫu vào «{path}».")
     if args.no_gui:
         out(f"Hồ sơ tập huấn: {session.home.path}")
         session.stop()
@@ -44,4 +51,6 @@ def register(sub) -> None:
     s.add_argument("--no-gui", action="store_true", help="chỉ chuẩn bị môi trường tập huấn")
     s.add_argument("--join", metavar="THƯ_MỤC_PHIẾU",
                    help="tham gia lớp tập huấn từ thư mục học viên (hoặc tệp classroom.json) giảng viên phát")
+    s.add_argument("--demo-out", metavar="TỆP.json",
+                   help="ghi bảng lương mẫu của hồ sơ tập huấn ra tệp (để ký bằng dòng lệnh)")
     s.set_defaults(func=cmd_training)

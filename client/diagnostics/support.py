@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from client.diagnostics.model import Report
-from client.home import Home, scrub_secrets
+from client.home import Home, known_secrets, preset_files, read_ini_text, scrub_secrets
 
 log = logging.getLogger("client.diagnostics")
 
@@ -70,12 +70,13 @@ def read_log_tail(home: Home, lines: int = 500) -> list[str]:
             out = _tail_lines(path, need) + out
         except OSError:
             continue
-    return [scrub_secrets(line) for line in out]
+    known = known_secrets()
+    return [scrub_secrets(line, known) for line in out]
 
 
 def _known_secrets(home: Home) -> list[str]:
     """Literal secrets this profile holds (to remove even where no key names them)."""
-    out = []
+    out = list(known_secrets())
     pw = home.get("training", "password")
     if pw:
         out.append(pw)
@@ -99,8 +100,9 @@ def bundle_name(now: datetime | None = None) -> str:
 def save_support_bundle(home: Home, report: Report, dest: Path | str) -> Path:
     """Write the support zip to ``dest`` (a file, or a folder to put a dated file in).
 
-    Contents: ``bao-cao.txt``, ``bao-cao.json``, ``logs/…`` and ``settings.ini``,
-    each scrubbed of secrets. Written atomically. Returns the file written.
+    Contents: ``bao-cao.txt``, ``bao-cao.json``, ``logs/…``, ``settings.ini`` and the
+    installer presets found (``presets/…``), each scrubbed of secrets. Written
+    atomically. Returns the file written.
     """
     dest = Path(dest)
     if dest.is_dir():
@@ -122,6 +124,13 @@ def save_support_bundle(home: Home, report: Report, dest: Path | str) -> Path:
             z.writestr(f"logs/{path.name}", clean(text))
         if home.settings_path.is_file():
             z.writestr("settings.ini", clean(home.settings_path.read_text("utf-8", errors="replace")))
+        for n, preset in enumerate(p for p in preset_files() if p.is_file()):
+            # what treasury IT preset on this PC (read before settings.ini)
+            try:
+                text = f"; {preset}\n" + read_ini_text(preset)
+            except OSError as exc:
+                text = f"; {preset}\n(không đọc được tệp: {exc})"
+            z.writestr(f"presets/{n + 1}-{preset.name}", clean(text))
     tmp = dest.with_name(dest.name + ".tmp")
     dest.parent.mkdir(parents=True, exist_ok=True)
     with open(tmp, "wb") as fh:

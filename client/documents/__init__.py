@@ -18,6 +18,7 @@ from client.documents.model import (
     group_lines,
     new_salary_table,
     new_voucher_list,
+    reword,
     summary,
 )
 from client.documents.validation import MAX_LINES, place, validate
@@ -25,5 +26,5 @@ from client.documents.validation import MAX_LINES, place, validate
 __all__ = [
     "ACCOUNT_KINDS", "FORMAT", "KIND_SALARY", "KIND_VOUCHERS", "KINDS", "MAX_LINES", "PART_KEYS",
     "PART_LABELS", "PURPOSES", "clean_account", "group_lines", "new_salary_table",
-    "new_voucher_list", "parse", "place", "serialize", "summary", "validate",
+    "new_voucher_list", "parse", "place", "reword", "serialize", "summary", "validate",
 ]

@@ -43,6 +43,10 @@ class CheckInputs:
     source_rows: list[int] | None = None  # line index -> row number in the imported file
     source_name: str = ""  # the imported file's name, for messages
     known_bank: Callable[[str], bool] | None = None  # default: resources/banks.csv
+    # other stored documents of the unit (any state): {"local_id", "number", "state", "document"}
+    others: list[dict] = field(default_factory=list)
+    catalogue: Any = None  # client.catalogue.Catalogue in use; default: the shipped one
+    today: Any = None  # datetime.date the checks run on; default: today
 
 
 CheckFn = Callable[[dict, CheckInputs], Iterable[Problem]]
@@ -287,3 +291,7 @@ __all__ = [
     "ERROR", "WARNING", "Check", "CheckInputs", "KIND_SALARY", "KIND_VOUCHERS", "errors",
     "locate", "problem", "register", "registered", "run_checks", "warnings", "where_vi",
 ]
+
+
+# Kinds whose checks live in their own package register them on import.
+from client.vouchers import checks as _voucher_checks  # noqa: E402,F401

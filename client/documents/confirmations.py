@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from client.documents import codec
 from client.documents.checks import CheckInputs, errors, run_checks, warnings
-from client.documents.model import summary
+from client.documents.model import KIND_VOUCHERS, summary
 from client.errors import InvalidInput, Problem
 from client.store.db import iso, transaction, utcnow
 
@@ -71,7 +71,39 @@ def inputs_for(conn: sqlite3.Connection, local_id: int, *,
                               (local_id,)).fetchone()
         payment_order_amount = stored["payment_order_amount"] if stored else None
     return CheckInputs(payment_order_amount=payment_order_amount,
-                       submitted=submitted_documents(conn, row["kind"], row["period"], local_id))
+                       submitted=submitted_documents(conn, row["kind"], row["period"], local_id),
+                       # only voucher lists are checked across lists (same voucher, advances)
+                       others=(other_documents(conn, row["kind"], local_id)
+                               if row["kind"] == KIND_VOUCHERS else []),
+                       catalogue=_catalogue_beside(conn))
+
+
+def _catalogue_beside(conn: sqlite3.Connection):
+    """The NDKT catalogue in use in the home folder holding this database."""
+    from pathlib import Path
+
+    from client.catalogue import load
+
+    row = conn.execute("PRAGMA database_list").fetchone()
+    path = row["file"] if row is not None else ""
+    return load(Path(path).parent if path else None)
+
+
+def other_documents(conn: sqlite3.Connection, kind: str,
+                    exclude_local_id: int | None = None) -> list[dict]:
+    """Every other stored document of ``kind`` (any state), parsed: for checks across lists."""
+    rows = conn.execute("SELECT local_id, number, state, document_json FROM documents"
+                        " WHERE kind = ? AND local_id != ? ORDER BY local_id",
+                        (kind, -1 if exclude_local_id is None else exclude_local_id)).fetchall()
+    out = []
+    for r in rows:
+        try:
+            doc = codec.parse(bytes(r["document_json"]))
+        except (ValueError, TypeError, InvalidInput):
+            continue
+        out.append({"local_id": r["local_id"], "number": r["number"], "state": r["state"],
+                    "document": doc})
+    return out
 
 
 def check_stored(conn: sqlite3.Connection, local_id: int, *,
@@ -169,5 +201,5 @@ def stored_summary(conn: sqlite3.Connection, local_id: int) -> dict:
 
 
 __all__ = ["Gate", "SUBMITTED_STATES", "check_stored", "confirm_warnings", "confirmations",
-           "document_sha256", "inputs_for", "require_signable", "set_payment_order_amount",
+           "document_sha256", "inputs_for", "other_documents", "require_signable", "set_payment_order_amount",
            "signing_gate", "submitted_documents"]

@@ -159,6 +159,15 @@ def _finish(doc: dict) -> dict:
     return doc
 
 
+def reword(doc: dict, *, zero_tens: str = "linh", four: str = "tư",
+           thousand: str = "nghìn") -> dict:
+    """Write the total in words with the unit's wording (linh/lẻ, tư/bốn, nghìn/ngàn:
+    Settings.words_options()); every variant validates. Returns ``doc``, changed in place."""
+    doc["total_in_words"] = amount_in_words(doc["total"], zero_tens=zero_tens, four=four,
+                                            thousand=thousand)
+    return doc
+
+
 def new_salary_table(*, unit: dict, number: str, date: str, period: dict, lines: list[dict],
                      prepared_by: str, payment_order: dict | None = None,
                      changes: dict | None = None, doc_id: str | None = None) -> dict:

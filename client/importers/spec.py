@@ -625,9 +625,12 @@ def read_table(path: Path, spec: TableSpec, *, sheet: str | int | None = None,
         report.columns = {key: {"column": column_letter(col), "heading": layout.headings.get(col, ""),
                                 "label": spec.field(key).label}
                           for key, col in sorted(layout.columns.items(), key=lambda kv: kv[1])}
-        header_cells = sh.rows[layout.data_start - 1][1] if layout.data_start else []
+        area = _header_area(sh, layout.data_start)
+        first_header = layout.data_start - (2 if layout.two_row else 1)
+        header_rows = area[max(first_header, 0):layout.data_start] if layout.data_start else []
         for col in sorted(sh.hidden_columns):
-            heading = cell_text(header_cells[col]) if col < len(header_cells) else ""
+            heading = next((cell_text(r[col]) for r in header_rows
+                            if col < len(r) and cell_text(r[col])), "")
             used = col in layout.columns.values()
             report.hidden_columns.append({"column": column_letter(col), "heading": heading,
                                           "used": used})

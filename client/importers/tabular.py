@@ -102,12 +102,16 @@ class Sheet:
         texts = [c for _, cells in self.rows for c in cells if isinstance(c, str)]
         encoding = legacy.detect(texts)
         count = 0
+        seen: set[str] = set()
         for row, cells in self.rows:
             for i, c in enumerate(cells):
                 if not isinstance(c, str):
                     continue
-                if encoding is not None:
-                    fixed, kind = legacy.convert(c, encoding), encoding
+                # A Unicode sheet may still hold cells pasted from an old TCVN3/VNI list:
+                # those are converted one by one, only when unmistakable (legacy.looks_legacy).
+                cell_encoding = encoding or legacy.looks_legacy(c)
+                if cell_encoding is not None:
+                    fixed, kind = legacy.convert(c, cell_encoding), cell_encoding
                 elif not unicodedata.is_normalized("NFC", c):
                     fixed, kind = unicodedata.normalize("NFC", c), NFD
                 else:
@@ -117,8 +121,10 @@ class Sheet:
                     self.conversions.append(Conversion(row, i, kind, c, fixed))
                     if kind != NFD:
                         count += 1
-        if encoding is not None:
-            self.legacy, self.converted = encoding, count
+                        seen.add(kind)
+        if count:
+            self.legacy = encoding or ", ".join(sorted(seen))
+            self.converted = count
 
     # The foundation's name for it.
     fix_legacy_text = fix_text
@@ -330,12 +336,16 @@ def _read_calamine(path: Path, suffix: str) -> list[Sheet]:
             path, f"Tệp «{name}» không phải tệp bảng tính hợp lệ hoặc đã bị hỏng ({exc}).",
             "file-corrupt") from None
     hidden: dict[str, tuple[set[int], set[int]]] = {}
-    hidden_known = suffix not in XLS_SUFFIXES
+    hidden_known = True
     try:
         if suffix in XLSX_SUFFIXES:
             hidden = _xlsx_hidden(path)
         elif suffix in ODS_SUFFIXES:
             hidden = _ods_hidden(path)
+        else:
+            found = _xls_hidden(path)
+            hidden_known = found is not None
+            hidden = found or {}
     except (zipfile.BadZipFile, KeyError, OSError, ValueError):
         hidden_known = False
     sheets: list[Sheet] = []
@@ -363,6 +373,30 @@ def _read_calamine(path: Path, suffix: str) -> list[Sheet]:
     if 0 < active < len(sheets):
         sheets.insert(0, sheets.pop(active))
     return sheets
+
+
+def _xls_hidden(path: Path) -> dict[str, tuple[set[int], set[int]]] | None:
+    """Hidden columns (0-based) and rows (1-based) per sheet of an .xls (BIFF) workbook, read
+    with xlrd's formatting records; None when xlrd is not installed or cannot read the file."""
+    try:
+        import xlrd
+    except ImportError:
+        return None
+    try:
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+    except Exception:  # xlrd raises many kinds on odd files; the values come from calamine
+        return None
+    out: dict[str, tuple[set[int], set[int]]] = {}
+    try:
+        for index in range(book.nsheets):
+            sh = book.sheet_by_index(index)
+            cols = {c for c, info in sh.colinfo_map.items() if info.hidden}
+            rows = {r + 1 for r, info in sh.rowinfo_map.items() if info.hidden}
+            out[sh.name] = (cols, rows)
+            book.unload_sheet(index)
+    finally:
+        book.release_resources()
+    return out
 
 
 def _read_openpyxl(path: Path) -> list[Sheet]:

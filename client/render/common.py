@@ -288,8 +288,109 @@ def document_seed(doc: dict) -> bytes:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest().encode("ascii")
 
 
+
+# -- pieces every official form shares (Mẫu 09, Mẫu 07): use these rather than copying ----------
+
+def form_corner(doc: dict, *, form_no: str, available: float, corner: float,
+                prefix: str) -> Table:
+    """The top of a form: "Đơn vị: …" left; "Mẫu số NN", "Mã hiệu", "Số" in the right corner."""
+    unit = doc.get("unit") or {}
+    right = style(f"{prefix}-right", 9, align=TA_CENTER, leading=12)
+    right_b = style(f"{prefix}-right-b", 10, font=SERIF_BOLD, align=TA_CENTER, leading=12.5)
+    top = Table(
+        [[para(f"Đơn vị: {esc(unit.get('name', ''))}", style(f"{prefix}-unit", 9, leading=12)),
+          [para(f"Mẫu số {form_no}", right_b), para(f"Mã hiệu: {DOTS}", right),
+           para(f"Số: {esc(doc.get('number', ''))}", right)]]],
+        colWidths=[available - corner, corner])
+    top.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), SERIF, 9),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+    ]))
+    return top
+
+
+def heading_styles(prefix: str, *, title_size: float, title_leading: float,
+                   space_before: float) -> tuple[ParagraphStyle, ...]:
+    """(title, centred, centred italic, body) paragraph styles of a form's heading."""
+    return (style(f"{prefix}-title", title_size, font=SERIF_BOLD, align=TA_CENTER,
+                  leading=title_leading, space_before=space_before),
+            style(f"{prefix}-center", 9.5, align=TA_CENTER, leading=13),
+            style(f"{prefix}-center-i", 9.5, font=SERIF_ITALIC, align=TA_CENTER, leading=13),
+            style(f"{prefix}-body", 9.5, leading=13.5))
+
+
+def attached_to(order: dict | None, papers: str) -> str:
+    """"(Kèm theo <papers> số … ngày … tháng … năm …)", dotted when there is no order yet."""
+    order = order or {}
+    if order.get("number"):
+        return f"(Kèm theo {papers} số {esc(order.get('number'))} {long_date(order.get('date'))})"
+    return f"(Kèm theo {papers} số {DOTS} {long_date(None)})"
+
+def unit_signatures(doc: dict, *, width: float, preparer: str, space: float,
+                    italic: ParagraphStyle, bold: ParagraphStyle,
+                    name: ParagraphStyle | None = None) -> Table:
+    """The unit's three signature columns: preparer · Kế toán trưởng · Thủ trưởng đơn vị,
+    the date above the last, the preparer's name under the first."""
+    table = Table([
+        ["", "", para(long_date(doc.get("date"), capital=True), italic)],
+        [para(preparer, bold), para("KẾ TOÁN TRƯỞNG", bold), para("THỦ TRƯỞNG ĐƠN VỊ", bold)],
+        [para("(Ký, ghi rõ họ tên)", italic), para("(Ký, ghi rõ họ tên)", italic),
+         para("(Ký, ghi rõ họ tên, đóng dấu)", italic)],
+        ["", "", ""],
+        [para(esc(doc.get("prepared_by", "")), name or bold), "", ""],
+    ], colWidths=[width] * 3, rowHeights=[None, None, None, space, None])
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), SERIF, 9),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]))
+    return table
+
+def page_footer(label: str, *, page_width: float, margin: float, y: float
+                ) -> Callable[[Canvas, int, int], None]:
+    """Draws ``label`` left and "Trang n/N" right at height ``y`` on every page."""
+
+    def draw(canvas: Canvas, number: int, total: int) -> None:
+        canvas.saveState()
+        canvas.setFont(SERIF_ITALIC, 7.5)
+        canvas.drawString(margin, y, label)
+        canvas.drawRightString(page_width - margin, y, f"Trang {number}/{total}")
+        canvas.restoreState()
+
+    return draw
+
+
+def grid_commands(size: float, leading: float, pad: float, vpad: tuple[float, float]
+                  ) -> list[tuple]:
+    """Table style commands of a ruled form table: font, grid, paddings."""
+    from reportlab.lib import colors
+
+    return [
+        ("FONT", (0, 0), (-1, -1), SERIF, size, leading),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
+        ("LEFTPADDING", (0, 0), (-1, -1), pad),
+        ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+        ("TOPPADDING", (0, 0), (-1, -1), vpad[0]),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), vpad[1]),
+    ]
+
+
+def document_pdf(doc: dict, flowables: list, *, pagesize: tuple[float, float],
+                 margins: tuple[float, ...], title: str, form: str,
+                 footer: Callable[[Canvas, int, int], None]) -> bytes:
+    """``build_pdf`` with the document's seed, date, unit (author), kind (subject) and id."""
+    unit = doc.get("unit") or {}
+    return build_pdf(flowables, pagesize=pagesize, margins=margins, seed=document_seed(doc),
+                     day=parse_date(doc.get("date")), title=title,
+                     author=str(unit.get("name", "")),
+                     subject=f"{form} – {doc.get('format', '')} {doc.get('kind', '')}",
+                     keywords=str(doc.get("id", "")), footer=footer)
+
 __all__ = [
-    "BOX_EMPTY", "BOX_TICKED", "DOTS", "PagedTable", "SANS", "SERIF", "SERIF_BOLD", "SERIF_ITALIC", "TA_CENTER",
+    "BOX_EMPTY", "BOX_TICKED", "DOTS", "PagedTable", "document_pdf", "form_corner",
+    "grid_commands", "page_footer", "heading_styles", "attached_to",
+    "unit_signatures", "SANS", "SERIF", "SERIF_BOLD", "SERIF_ITALIC", "TA_CENTER",
     "TA_LEFT", "TA_RIGHT", "build_pdf", "document_seed", "esc", "long_date", "money",
     "money_or_blank", "para", "parse_date", "register_fonts", "short_date",
     "signed_money", "style", "text_width", "wrap",

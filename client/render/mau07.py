@@ -7,72 +7,37 @@ from typing import Any
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 
-from client.render.common import (
-    BOX_EMPTY,
-    BOX_TICKED,
-    DOTS,
-    SANS,
-    SERIF,
-    SERIF_BOLD,
-    SERIF_ITALIC,
-    TA_CENTER,
-    TA_RIGHT,
-    PagedTable,
-    build_pdf,
-    document_seed,
-    esc,
-    long_date,
-    money,
-    para,
-    parse_date,
-    short_date,
-    style,
-    text_width,
-    wrap,
-)
+from client.render import common as c
+from client.render.attachments import attachments_block
+from client.vouchers.core import advance_due, order_lines, subtotals
+
+# The names this module uses from the shared form pieces.
+SERIF, SERIF_BOLD, SERIF_ITALIC, SANS = c.SERIF, c.SERIF_BOLD, c.SERIF_ITALIC, c.SANS
+TA_CENTER, TA_RIGHT, DOTS = c.TA_CENTER, c.TA_RIGHT, c.DOTS
+esc, money, para, style, wrap = c.esc, c.money, c.para, c.style, c.wrap
+long_date, short_date, text_width = c.long_date, c.short_date, c.text_width
 
 PAGE = A4
-MARGIN = 15 * mm
-BOTTOM = 15 * mm
+MARGIN = BOTTOM = 15 * mm
 AVAILABLE = PAGE[0] - 2 * MARGIN
-PAD = 3.0
-VPAD_TOP, VPAD_BOTTOM = 2.0, 3.0
+PAD, VPAD_TOP, VPAD_BOTTOM = 3.0, 2.0, 3.0
 
 
 def _box(ticked: bool) -> str:
-    return f'<font name="{SANS}" size="11">{BOX_TICKED if ticked else BOX_EMPTY}</font>'
+    return f'<font name="{SANS}" size="11">{c.BOX_TICKED if ticked else c.BOX_EMPTY}</font>'
 
 
 def _header_block(doc: dict) -> list:
     unit = doc.get("unit") or {}
     budget = doc.get("budget") or {}
     order = doc.get("payment_order") or {}
-    right = style("m07-right", 9, align=TA_CENTER, leading=12)
-    right_b = style("m07-right-b", 10, font=SERIF_BOLD, align=TA_CENTER, leading=12.5)
-    top = Table(
-        [[para(f"Đơn vị: {esc(unit.get('name', ''))}", style("m07-unit", 9, leading=12)),
-          [para("Mẫu số 07", right_b), para(f"Mã hiệu: {DOTS}", right),
-           para(f"Số: {esc(doc.get('number', ''))}", right)]]],
-        colWidths=[AVAILABLE - 60 * mm, 60 * mm])
-    top.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), SERIF, 9),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-    ]))
-    title = style("m07-title", 13, font=SERIF_BOLD, align=TA_CENTER, leading=17, space_before=6)
-    center = style("m07-center", 9.5, align=TA_CENTER, leading=13)
-    center_i = style("m07-center-i", 9.5, font=SERIF_ITALIC, align=TA_CENTER, leading=13)
-    body = style("m07-body", 9.5, leading=13.5)
-    if order.get("number"):
-        attached = (f"(Kèm theo Giấy rút dự toán/Ủy nhiệm chi/Giấy đề nghị thanh toán tạm ứng "
-                    f"số {esc(order.get('number'))} {long_date(order.get('date'))})")
-    else:
-        attached = ("(Kèm theo Giấy rút dự toán/Ủy nhiệm chi/Giấy đề nghị thanh toán tạm ứng "
-                    f"số {DOTS} {long_date(None)})")
+    top = c.form_corner(doc, form_no="07", available=AVAILABLE, corner=60 * mm, prefix="m07")
+    title, center, center_i, body = c.heading_styles("m07", title_size=13, title_leading=17,
+                                                     space_before=6)
+    attached = c.attached_to(order, "Giấy rút dự toán/Ủy nhiệm chi/Giấy đề nghị thanh toán "
+                                    "tạm ứng")
     purpose = doc.get("purpose")
     kind = unit.get("account_kind")
     gap = "&nbsp;" * 8
@@ -100,7 +65,7 @@ def _header_block(doc: dict) -> list:
     ]
 
 
-def _main_table(doc: dict) -> PagedTable:
+def _main_table(doc: dict) -> c.PagedTable:
     size = 8.5
     leading = size + 2
     lines = doc.get("lines") or []
@@ -136,10 +101,8 @@ def _main_table(doc: dict) -> PagedTable:
         ("BACKGROUND", (0, None), (-1, None), colors.Color(0.93, 0.93, 0.93)),
     ]}
     body.append(["", "", "", "Tổng cộng", "", money(total)])
-    commands: list[tuple] = [
-        ("FONT", (0, 0), (-1, -1), SERIF, size, leading),
+    commands: list[tuple] = c.grid_commands(size, leading, PAD, (VPAD_TOP, VPAD_BOTTOM)) + [
         ("FONT", (0, 2), (-1, 2), SERIF_ITALIC, 7.5, 9),
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
         ("VALIGN", (0, 0), (-1, 2), "MIDDLE"),
         ("VALIGN", (0, 3), (-1, -1), "TOP"),
         ("ALIGN", (0, 0), (-1, 2), "CENTER"),
@@ -147,15 +110,11 @@ def _main_table(doc: dict) -> PagedTable:
         ("ALIGN", (2, 3), (2, -1), "CENTER"),
         ("ALIGN", (4, 3), (4, -1), "CENTER"),
         ("ALIGN", (5, 3), (5, -1), "RIGHT"),
-        ("LEFTPADDING", (0, 0), (-1, -1), PAD),
-        ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
-        ("TOPPADDING", (0, 0), (-1, -1), VPAD_TOP),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), VPAD_BOTTOM),
         ("SPAN", (1, 0), (2, 0)),
         ("SPAN", (0, 0), (0, 1)), ("SPAN", (3, 0), (3, 1)), ("SPAN", (4, 0), (4, 1)),
         ("SPAN", (5, 0), (5, 1)),
     ]
-    return PagedTable(header=header, body=body, widths=widths, commands=commands,
+    return c.PagedTable(header=header, body=body, widths=widths, commands=commands,
                       row_styles=row_styles, leading=leading, vpad=VPAD_TOP + VPAD_BOTTOM)
 
 
@@ -163,18 +122,8 @@ def _signatures(doc: dict) -> KeepTogether:
     width = AVAILABLE / 3
     italic = style("m07-sig-i", 8.5, font=SERIF_ITALIC, align=TA_CENTER, leading=11)
     bold = style("m07-sig-b", 9, font=SERIF_BOLD, align=TA_CENTER, leading=11.5)
-    table = Table([
-        ["", "", para(long_date(doc.get("date"), capital=True), italic)],
-        [para("NGƯỜI LẬP", bold), para("KẾ TOÁN TRƯỞNG", bold), para("THỦ TRƯỞNG ĐƠN VỊ", bold)],
-        [para("(Ký, ghi rõ họ tên)", italic), para("(Ký, ghi rõ họ tên)", italic),
-         para("(Ký, ghi rõ họ tên, đóng dấu)", italic)],
-        ["", "", ""],
-        [para(esc(doc.get("prepared_by", "")), bold), "", ""],
-    ], colWidths=[width] * 3, rowHeights=[None, None, None, 18 * mm, None])
-    table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), SERIF, 9),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ]))
+    table = c.unit_signatures(doc, width=width, preparer="NGƯỜI LẬP", space=18 * mm,
+                              italic=italic, bold=bold)
     return KeepTogether([Spacer(1, 8), table])
 
 
@@ -183,15 +132,66 @@ def _footer(doc: dict) -> Any:
     unit_code = (doc.get("unit") or {}).get("code")
     if unit_code:
         label += f" · Mã đơn vị {unit_code}"
+    return c.page_footer(label, page_width=PAGE[0], margin=MARGIN, y=8 * mm)
 
-    def draw(canvas: Canvas, number: int, total: int) -> None:
-        canvas.saveState()
-        canvas.setFont(SERIF_ITALIC, 7.5)
-        canvas.drawString(MARGIN, 8 * mm, label)
-        canvas.drawRightString(PAGE[0] - MARGIN, 8 * mm, f"Trang {number}/{total}")
-        canvas.restoreState()
 
-    return draw
+def _ndkt_block(doc: dict) -> list:
+    """Subtotals by NDKT: the lines of the payment order this list supports, to agree with it."""
+    rows = subtotals(doc)
+    if not rows:
+        return []
+    ordered = order_lines(doc)
+    theirs = {ol.get("ndkt"): ol.get("amount") for ol in ordered or [] if isinstance(ol, dict)}
+    size, leading = 8.5, 10.5
+    head = style("m07-ndkt-th", 8, font=SERIF_BOLD, align=TA_CENTER, leading=9.5)
+    title = style("m07-ndkt-title", 9.5, font=SERIF_BOLD, leading=13, space_before=6)
+    header = [para("STT", head), para("Mã NDKT", head), para("Số lượng chứng từ", head),
+              para("Số tiền theo bảng kê", head)]
+    if ordered is not None:
+        header += [para("Số tiền trên Giấy rút dự toán", head), para("Chênh lệch", head)]
+    body: list[list[Any]] = [header]
+    for i, row in enumerate(rows, start=1):
+        cells: list[Any] = [str(i), row["ndkt"], str(row["lines"]), money(row["amount"])]
+        if ordered is not None:
+            order_amount = theirs.get(row["ndkt"])
+            cells += [money(order_amount) if order_amount is not None else "—",
+                      money(row["amount"] - order_amount)
+                      if isinstance(order_amount, int) else ""]
+        body.append(cells)
+    if ordered is not None:
+        for code, amount in sorted((k, v) for k, v in theirs.items()
+                                   if k not in {r["ndkt"] for r in rows} and isinstance(k, str)):
+            body.append([str(len(body)), code, "0", money(0), money(amount),
+                         money(-amount) if isinstance(amount, int) else ""])
+    total = ["", "Cộng", str(sum(r["lines"] for r in rows)), money(doc.get("total"))]
+    if ordered is not None:
+        order_total = sum(v for v in theirs.values() if isinstance(v, int))
+        total += [money(order_total), money((doc.get("total") or 0) - order_total)
+                  if isinstance(doc.get("total"), int) else ""]
+    body.append(total)
+    n = len(header)
+    widths = [24, 50, 55] + [(AVAILABLE * 0.75 - 129) / (n - 3)] * (n - 3)
+    table = Table(body, colWidths=widths, repeatRows=1)
+    table.setStyle(TableStyle(c.grid_commands(size, leading, PAD, (VPAD_TOP, VPAD_BOTTOM)) + [
+        ("FONT", (0, -1), (-1, -1), SERIF_BOLD, size, leading),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("ALIGN", (0, 0), (2, -1), "CENTER"),
+        ("ALIGN", (3, 1), (-1, -1), "RIGHT"),
+    ]))
+    table.hAlign = "LEFT"
+    return [para("Tổng hợp theo mã NDKT (các dòng của Giấy rút dự toán/Ủy nhiệm chi):", title),
+            table]
+
+
+def _advance_note(doc: dict) -> list:
+    if doc.get("purpose") != "advance":
+        return []
+    due = advance_due(doc.get("date") or "")
+    if due is None:
+        return []
+    return [para(f"Hạn thanh toán tạm ứng: chậm nhất ngày {due:%d/%m/%Y} "
+                 "(ngày cuối tháng sau tháng tạm ứng).",
+                 style("m07-advance", 9, font=SERIF_ITALIC, leading=12, space_before=4))]
 
 
 def render_voucher_list(doc: dict) -> bytes:
@@ -199,16 +199,11 @@ def render_voucher_list(doc: dict) -> bytes:
     flowables = _header_block(doc) + [
         _main_table(doc),
         para(f"Tổng số tiền ghi bằng chữ: <b>{esc(doc.get('total_in_words', ''))}</b>", words),
-        _signatures(doc),
-    ]
-    unit = doc.get("unit") or {}
-    return build_pdf(
-        flowables, pagesize=PAGE, margins=(MARGIN, MARGIN, MARGIN, BOTTOM),
-        seed=document_seed(doc), day=parse_date(doc.get("date")),
+    ] + _ndkt_block(doc) + _advance_note(doc) + attachments_block(doc) + [_signatures(doc)]
+    return c.document_pdf(
+        doc, flowables, pagesize=PAGE, margins=(MARGIN, MARGIN, MARGIN, BOTTOM),
         title=f"Bảng kê nội dung thanh toán/tạm ứng số {doc.get('number', '')}",
-        author=str(unit.get("name", "")),
-        subject=f"Mẫu số 07 – {doc.get('format', '')} {doc.get('kind', '')}",
-        keywords=str(doc.get("id", "")), footer=_footer(doc))
+        form="Mẫu số 07", footer=_footer(doc))
 
 
 __all__ = ["render_voucher_list"]

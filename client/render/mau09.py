@@ -11,6 +11,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 
 from client.documents import PART_KEYS, PART_LABELS, group_lines
+from client.render.attachments import attachments_block
 from client.render.common import (
     BOX_EMPTY,
     BOX_TICKED,
@@ -303,7 +304,7 @@ def render_salary_table(doc: dict) -> bytes:
     flowables = _header_block(doc) + [
         _main_table(doc),
         para(f"Tổng số tiền bằng chữ: <b>{esc(doc.get('total_in_words', ''))}</b>", words),
-    ] + _changes_block(doc) + _signatures(doc)
+    ] + _changes_block(doc) + attachments_block(doc) + _signatures(doc)
     unit = doc.get("unit") or {}
     return build_pdf(
         flowables, pagesize=PAGE, margins=(MARGIN, MARGIN, MARGIN, BOTTOM),

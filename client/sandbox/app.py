@@ -5,7 +5,8 @@ with the client's own ``signing.verify.verify_package(..., require_complete=True
 plus the treasury's own rules (registered signers, both roles, the session's
 unit). ``GET /api/v1/health`` carries the extension field ``"sandbox": true``
 so that a client can tell a sandbox from the real treasury;
-``GET /api/v1/openapi.json`` is the OpenAPI 3 document of the API.
+``GET /api/v1/openapi.json`` is the OpenAPI 3 document of the API;
+``GET /api/v1/receipt-ca.pem`` the sandbox's own CA that signs payment receipts.
 
 Every API request (not the admin endpoints, not the OpenAPI document, not the
 trainer's page) first goes through the scenario in force (``scenarios``).
@@ -24,6 +25,7 @@ import hmac
 import io
 import json
 import logging
+import re
 import secrets
 import socket
 import sqlite3
@@ -63,6 +65,7 @@ from client.sandbox.rules import RuleBook
 log = logging.getLogger("client.sandbox")
 
 PACKAGE_MEDIA_TYPE = "application/vnd.etsi.asic-e+zip"
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 
 TITLES = {
     "bad-request": "Yêu cầu không hợp lệ",
@@ -226,7 +229,11 @@ def create_app(data_dir: Path, *, advance: float = 5.0,
     def _http_error(exc: HTTPException) -> Response:
         code = {404: "not-found", 405: "method-not-allowed", 413: "too-large",
                 415: "unsupported-media-type"}.get(exc.code or 400, "bad-request")
-        return problem(exc.code or 400, code)
+        headers = {}
+        allowed = getattr(exc, "valid_methods", None)
+        if exc.code == 405 and allowed:  # RFC 9110: a 405 lists what is allowed
+            headers["Allow"] = ", ".join(sorted(allowed))
+        return problem(exc.code or 400, code, headers=headers)
 
     @app.errorhandler(Exception)
     def _crash(exc: Exception) -> Response:
@@ -576,13 +583,16 @@ def create_app(data_dir: Path, *, advance: float = 5.0,
         after: tuple[str, int] = ("", 0)
         cursor = request.args.get("cursor")
         try:
-            if cursor:
+            if cursor is not None:
                 c = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
                 if not isinstance(c, dict) or c.get("u") != unit_code:
                     raise ValueError("cursor of another unit")
                 since, after = str(c["s"]), (str(c["a"]), int(c["i"]))
-            elif request.args.get("updated_since"):
-                since = iso(parse_time(request.args["updated_since"]))
+            elif "updated_since" in request.args:
+                text = request.args["updated_since"]
+                if not RFC3339.match(text):
+                    raise ValueError("not an RFC 3339 time with offset")
+                since = iso(parse_time(text))
         except (ValueError, KeyError, TypeError, OverflowError, binascii.Error, UnicodeError):
             return problem(400, "bad-request", "updated_since hoặc cursor không hợp lệ.")
         conn = db()
@@ -627,6 +637,14 @@ def create_app(data_dir: Path, *, advance: float = 5.0,
         from client.sandbox.openapi import openapi_document
 
         return _json(openapi_document(request.host_url.rstrip("/") + "/api/v1"))
+
+    @docs.get("/receipt-ca.pem")
+    def receipt_ca() -> Response:
+        """The sandbox's own CA, under which every payment receipt (báo Nợ) is signed."""
+        from cryptography.hazmat.primitives import serialization
+
+        return Response(sb.receipt_ca.public_bytes(serialization.Encoding.PEM), 200,
+                        mimetype="application/x-pem-file")
 
     # -- registration and trainer actions (loopback only) ------------------------------
 

@@ -323,37 +323,72 @@ class Sandbox:
         return value
 
     def _receipt_signer(self) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+        """The key and certificate that sign payment receipts (báo Nợ).
+
+        The sandbox has its own CA (``receipt-ca.pem``, kept in the data folder);
+        the receipt certificate (``receipt-cert.pem``) is issued by it, so a
+        receipt verifies against that CA like a real one against the treasury's.
+        """
+        ca_path = self.data_dir / "receipt-ca.pem"
         key_path = self.data_dir / "receipt-key.pem"
         cert_path = self.data_dir / "receipt-cert.pem"
-        if key_path.exists() and cert_path.exists():
+        if ca_path.exists() and key_path.exists() and cert_path.exists():
             key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
             cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
             assert isinstance(key, ec.EllipticCurvePrivateKey)
+            self.receipt_ca = x509.load_pem_x509_certificate(ca_path.read_bytes())
             return key, cert
-        key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Kho bạc Nhà nước (sandbox đào tạo)"),
-            x509.NameAttribute(NameOID.COMMON_NAME, "KBNN Sandbox - Chứng từ báo Nợ"),
-        ])
+        org = "Kho bạc Nhà nước (sandbox đào tạo)"
         now = utcnow()
-        cert = (
+        ca_key = ec.generate_private_key(ec.SECP256R1())
+        ca_name = x509.Name([
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
+            x509.NameAttribute(NameOID.COMMON_NAME, "KBNN Sandbox Root CA"),
+        ])
+        ca = (
             x509.CertificateBuilder()
-            .subject_name(name).issuer_name(name).public_key(key.public_key())
+            .subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - timedelta(days=1))
             .not_valid_after(now + timedelta(days=3650))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(x509.KeyUsage(
+                digital_signature=False, content_commitment=False, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
+                           critical=False)
+            .sign(ca_key, hashes.SHA256())
+        )
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
+            x509.NameAttribute(NameOID.COMMON_NAME, "KBNN Sandbox - Chứng từ báo Nợ"),
+        ])
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name).issuer_name(ca_name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=3649))
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.KeyUsage(
                 digital_signature=True, content_commitment=True, key_encipherment=False,
                 data_encipherment=False, key_agreement=False, key_cert_sign=False,
                 crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .sign(key, hashes.SHA256())
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256())
         )
+        # The CA key signs once, here, and is not kept: nothing else is ever issued.
         key_path.write_bytes(key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption()))
         cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+        self.receipt_ca = ca
         return key, cert
 
     # -- registration -------------------------------------------------------------------
@@ -615,4 +650,5 @@ class Sandbox:
         data = json.dumps(content, ensure_ascii=False, indent=2).encode("utf-8")
         return (pkcs7.PKCS7SignatureBuilder().set_data(data)
                 .add_signer(self.receipt_cert, self.receipt_key, hashes.SHA256())
+                .add_certificate(self.receipt_ca)
                 .sign(serialization.Encoding.DER, []))

@@ -111,7 +111,8 @@ def openapi_document(server_url: str = "/api/v1") -> dict:
                         {"name": "Idempotency-Key", "in": "header", "required": True,
                          "schema": {"type": "string", "format": "uuid"}},
                         {"name": "Content-Digest", "in": "header", "required": True,
-                         "schema": {"type": "string"},
+                         "schema": {"type": "string",
+                                    "pattern": "^sha-256=:[A-Za-z0-9+/]{43}=:$"},
                          "description": "sha-256=:<base64>: (RFC 9530)"},
                     ],
                     "requestBody": {"required": True, "content": {
@@ -134,7 +135,8 @@ def openapi_document(server_url: str = "/api/v1") -> dict:
                         {"name": "limit", "in": "query", "required": False,
                          "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
                         {"name": "cursor", "in": "query", "required": False,
-                         "schema": {"type": "string"}},
+                         "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]+={0,2}$"},
+                         "description": "giá trị «next» của trang trước, giữ nguyên"},
                     ],
                     "responses": _answers(
                         {"200": _json_body(_ref("SubmissionList"), "Một trang kết quả")}, 400, 401),

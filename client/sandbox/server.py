@@ -102,6 +102,7 @@ def serve(host: str, port: int, *, on_ready: Callable[[str, Any], None] | None =
     print(f"Sandbox Kho bạc đang chạy: {base}", flush=True)
     print(f"Trang giảng viên: {base.rsplit('/api/v1', 1)[0]}/trainer — đăng nhập "
           f"{sb.trainer_user} / {sb.trainer_password}", flush=True)
+    print(f"Chứng từ báo Nợ ký dưới CA riêng của sandbox: {base}/receipt-ca.pem", flush=True)
     print(f"Kịch bản: {sb.scenario.spec} (seed {sb.scenario.seed}); tự chuyển trạng thái sau "
           f"{sb.accept_after:g} giây / {sb.pay_after:g} giây.", flush=True)
     if on_ready is not None:

@@ -287,10 +287,18 @@ function row(s) {
     '<td><span class="st st-' + esc(s.status) + '">' + esc(STATUS[s.status] || s.status) + "</span></td>" +
     "<td>" + esc(when(s.received_at)) + "</td><td>" + checks + reason + "</td><td>" + actions + "</td></tr>";
 }
+let lastSubs = "";
 function render(st) {
-  $("#submissions tbody").innerHTML = st.submissions.map(row).join("");
-  $("#empty").style.display = st.submissions.length ? "none" : "";
-  $("#count").textContent = "(" + st.submissions.length + ")";
+  // The dossiers' table is drawn again only when a dossier changed, and not while the
+  // trainer is typing a reason (the clock and the scenario counters change every poll).
+  const subs = JSON.stringify(st.submissions);
+  const typing = document.activeElement && document.activeElement.classList.contains("reason-input");
+  if (subs !== lastSubs && !typing) {
+    lastSubs = subs;
+    $("#submissions tbody").innerHTML = st.submissions.map(row).join("");
+    $("#empty").style.display = st.submissions.length ? "none" : "";
+    $("#count").textContent = "(" + st.submissions.length + ")";
+  }
   const sc = st.scenario;
   $("#scenario-badge").textContent = "Kịch bản: " + sc.label + (sc.param ? " (" + sc.param + ")" : "");
   $("#scenario-state").textContent = "Đang áp dụng: " + sc.spec + ", seed " + sc.seed + ", " + sc.requests +

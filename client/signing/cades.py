@@ -26,28 +26,42 @@ RawSign = Callable[[bytes, str], bytes]
 T = TypeVar("T")
 
 
-class _DirectoryStrings(core.SetOf):
-    _child_spec = x509.DirectoryString
+class ClaimedRole(core.Choice):
+    """One value of a claimed ``id-at-role`` attribute.
 
+    CAdES practice (EU DSS, Spain's @firma, and package-format §1: "a value naming
+    the role") writes the role as a DirectoryString, here a UTF8String. asn1crypto
+    only knows the RFC 5755 attribute-certificate syntax (``RoleSyntax``) for
+    2.5.4.72, so pyHanko could not parse our claimed attribute and logged a warning
+    with a traceback on every verification. Both forms are accepted when reading.
+    """
 
-class RoleAttribute(core.Sequence):
-    """X.501 Attribute whose values are DirectoryStrings (id-at-role, claimed role)."""
-
-    _fields = [
-        ("type", core.ObjectIdentifier),
-        ("values", _DirectoryStrings),
+    _alternatives = [
+        ("role_syntax", cms.RoleSyntax),
+        ("teletex_string", core.TeletexString),
+        ("printable_string", core.PrintableString),
+        ("universal_string", core.UniversalString),
+        ("utf8_string", core.UTF8String),
+        ("bmp_string", core.BMPString),
     ]
 
 
+class _SetOfClaimedRole(core.SetOf):
+    _child_spec = ClaimedRole
+
+
+# Register the syntax the way pyHanko registers its own CAdES attributes
+# (pyhanko.sign.ades.asn1_util): every AttCertAttribute of type "role" — ours in
+# signer-attributes-v2 and any in an attribute certificate — now parses as either form.
+cms.AttCertAttribute._oid_specs["role"] = _SetOfClaimedRole
+
+
 def role_attribute(role: str) -> cms.AttCertAttribute:
-    """The claimed ``id-at-role`` attribute with a UTF8String value."""
-    attr = RoleAttribute({
-        "type": ROLE_OID,
-        "values": [x509.DirectoryString(name="utf8_string", value=role)],
+    """The claimed ``id-at-role`` attribute with one UTF8String value."""
+    return cms.AttCertAttribute({
+        "type": "role",
+        "values": [ClaimedRole(name="utf8_string", value=role)],
     })
-    # asn1crypto maps 2.5.4.72 to RFC 5755 RoleSyntax; load our DER as an
-    # AttCertAttribute so pyHanko can embed it without re-encoding the values.
-    return cms.AttCertAttribute.load(attr.dump())
 
 
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
@@ -143,6 +157,40 @@ class CallbackSigner(Signer):
         return sig
 
 
+def complete_chain(cert_der: bytes, chain: list[bytes], store: list[bytes],
+                   max_depth: int = 6) -> list[bytes]:
+    """``chain`` (the CA certificates the token holds) plus the intermediates from ``store``
+    (the configured trust store) that link ``cert_der`` up to its root (package-format §1:
+    "with any intermediates the token or the configured trust store has").
+
+    Only CA certificates whose subject is the issuer (and, when both are present, whose
+    key identifier is the authority key identifier) are taken; the self-signed root is
+    not embedded — the verifier has it as a trust anchor.
+    """
+    out = list(chain)
+    pool: list[x509.Certificate] = []
+    for der in [*chain, *store]:
+        try:
+            pool.append(x509.Certificate.load(der))
+        except ValueError:
+            continue
+    current = x509.Certificate.load(cert_der)
+    for _ in range(max_depth):
+        if current.self_signed != "no":
+            break
+        aki = current.authority_key_identifier
+        issuer = next((c for c in pool if c.ca and c.subject == current.issuer
+                       and (aki is None or c.key_identifier in (None, aki))), None)
+        if issuer is None or issuer.self_signed != "no":
+            break
+        der = issuer.dump()
+        if der in out or der == cert_der:
+            break
+        out.append(der)
+        current = issuer
+    return out
+
+
 def sign_manifest(manifest: bytes, *, cert_der: bytes, chain: list[bytes], role: str,
                   raw_sign: RawSign, scheme: str = "pkcs1v15",
                   signing_time: datetime | None = None) -> bytes:
@@ -194,9 +242,12 @@ def claimed_roles(signer_info: cms.SignerInfo) -> list[str]:
             for item in claimed:
                 if item["type"].dotted != ROLE_OID:
                     continue
-                parsed = RoleAttribute.load(item.dump())
-                for v in parsed["values"]:
-                    roles.append(str(v.native))
+                for v in item["values"]:
+                    if v.name == "role_syntax":
+                        # RFC 5755 form: no string of ours; name it for the report
+                        roles.append(str(v.chosen["role_name"].native))
+                    else:
+                        roles.append(str(v.native))
     return roles
 
 

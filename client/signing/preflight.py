@@ -247,7 +247,9 @@ def clock_skew(api: Any) -> timedelta | None:
 
 
 def _duration_vi(delta: timedelta) -> str:
-    minutes = int(abs(delta).total_seconds() // 60)
+    # Nearest minute: the treasury's time has whole seconds, so a clock 10 minutes
+    # slow measures as 9 min 59.x s and must still read "10 phút".
+    minutes = (abs(delta) + timedelta(seconds=30)) // timedelta(minutes=1)
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     parts = []

@@ -10,9 +10,11 @@ Codes (errors unless noted):
   entry-not-covered, signature-invalid, algorithm-not-allowed,
   certificate-expired-at-signing, certificate-key-usage, certificate-untrusted,
   certificate-revoked, timestamp-invalid, role-missing, role-repeated, role-order,
-  earlier-signature-not-covered, incomplete;
+  earlier-signature-not-covered, incomplete, attachment-type-not-allowed,
+  attachment-missing, attachment-mismatch, attachment-not-listed;
   warnings: revocation-not-checked (offline, revocation server unreachable, or no
-  OCSP/CRL address in a certificate), signing-time-in-future.
+  OCSP/CRL address in a certificate), signing-time-in-future, attachments-not-listed
+  (the document does not list the package's attachments).
 """
 
 from __future__ import annotations
@@ -45,25 +47,16 @@ from client.signing.asice import (
 log = logging.getLogger(__name__)
 
 
-class _ClaimedRoleNoise(logging.Filter):
-    """pyHanko parses id-at-role as RFC 5755 RoleSyntax and logs a warning with a
-    traceback for our DirectoryString value (package-format §1) on every
-    verification; the role is read by ``cades.claimed_roles`` instead."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("Failed to parse claimed attribute of type 'role'")
-
-
-logging.getLogger("pyhanko.sign.validation.status").addFilter(_ClaimedRoleNoise())
-
-
 class _PathErrorNoise(logging.Filter):
-    """pyHanko logs every failed path validation (untrusted, expired, revoked) as a
-    warning with a traceback; each is reported as a named ``Problem`` instead, so the
-    record goes to our debug log without the traceback."""
+    """pyHanko logs every failed path building or validation (untrusted, expired, revoked)
+    as a warning with a traceback, and also returns it in the validation status; each is
+    reported as a named ``Problem`` from that status, so the record goes to our debug log
+    without the traceback."""
+
+    _PREFIXES = ("Validation error [cert context:", "Failed to build path for ")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.getMessage().startswith("Validation error [cert context:"):
+        if record.getMessage().startswith(self._PREFIXES):
             log.debug("pyHanko: %s", record.getMessage())
             return False
         return True
@@ -523,6 +516,9 @@ def verify_package(data: bytes, trust: list[bytes], *, require_complete: bool = 
 
     doc_bytes = pkg.entries.get(DOCUMENT_JSON)
     document = _check_document(doc_bytes, check_document, problems)
+    from client.attachments import check_entries  # attachments: types and the listing
+
+    problems.extend(check_entries(pkg.entries, document))
     pdf = pkg.entries.get(DOCUMENT_PDF)
     if pdf is None:
         problems.append(Problem("pdf-missing", "Gói thiếu tệp document.pdf.", DOCUMENT_PDF))

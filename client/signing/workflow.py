@@ -19,7 +19,7 @@ from typing import Any
 
 from client.errors import InvalidInput, KbnnError, Problem, TokenError
 from client.signing import asice, cades
-from client.signing.asice import DOCUMENT_PDF, ROLES, Package
+from client.signing.asice import DOCUMENT_JSON, DOCUMENT_PDF, ROLES, Package
 from client.signing.verify import ROLE_NAMES_VI, VerificationReport, verify_package
 
 __all__ = [
@@ -40,6 +40,9 @@ class Prepared:
     existing: VerificationReport | None
     next_role: str  # which role signs next
     trust: list[bytes] = field(default_factory=list)
+    # the document.json bytes prepare() validated; sign_prepared() does not validate
+    # them a second time (any other bytes are checked in full)
+    checked_json: bytes | None = None
 
 
 @dataclass
@@ -106,11 +109,37 @@ def _prepare_document(data: bytes, trust: list[bytes],
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise InvalidInput("Bảng kê không hợp lệ nên không thể ký. Hãy sửa các lỗi sau:", errors)
+    validated = data
+    if attachments:
+        data, doc = _list_attachments(data, doc, attachments)
     pdf = render_pdf(doc)
     # The JSON bytes go into the package exactly as given, never re-serialised.
     package = Package.new(data, pdf, attachments)
+    # Only the bytes validated above are spared a second check (not a listing added since).
     return Prepared(package=package, document=doc, pdf=pdf, existing=None,
-                    next_role=ROLES[0], trust=list(trust))
+                    next_role=ROLES[0], trust=list(trust), checked_json=validated)
+
+
+def _list_attachments(data: bytes, doc: dict, attachments: dict[str, bytes]
+                      ) -> tuple[bytes, dict]:
+    """Before the first signature: the document lists its attachments (so the form names
+    them). A document that lists none gets the listing (serialised once, here); one that
+    lists them must list exactly these files."""
+    from client import attachments as att
+    from client import documents
+
+    problems = att.check_files(attachments)
+    if problems:
+        raise InvalidInput(f"Chưa đính kèm được: {problems[0].message}", problems)
+    if att.listed(doc) is None:
+        doc = att.with_attachments(doc, attachments)
+        return documents.serialize(doc), doc
+    if att.listed(doc) != att.listing(attachments):
+        raise InvalidInput(
+            "Các tệp đính kèm khác với danh sách tệp đính kèm ghi trong bảng kê.",
+            [Problem("attachment-mismatch", "Tệp đính kèm không khớp danh sách trong bảng kê.",
+                     "attachments")])
+    return data, doc
 
 
 def _prepare_package(data: bytes, trust: list[bytes],
@@ -133,7 +162,8 @@ def _prepare_package(data: bytes, trust: list[bytes],
         raise InvalidInput("Gói không thể ký tiếp.", report.errors)
     return Prepared(package=package, document=report.document,
                     pdf=package.entries[DOCUMENT_PDF], existing=report,
-                    next_role=ROLES[done], trust=list(trust))
+                    next_role=ROLES[done], trust=list(trust),
+                    checked_json=package.entries.get(DOCUMENT_JSON))
 
 
 def _check_role(prepared: Prepared, role: str) -> None:
@@ -176,6 +206,10 @@ def _check_certificate(cert_der: bytes, now: datetime) -> None:
         raise TokenError("Chứng thư số này không dùng được để ký:", errors, code="cert-unusable")
 
 
+def _validated_in_prepare(doc: dict) -> list[Problem]:
+    return []
+
+
 def sign_prepared(prepared: Prepared, role: str, signer: SignerSpec, *,
                   now: datetime | None = None) -> bytes:
     """Add ``role``'s signature to the prepared package; returns the new package bytes."""
@@ -193,7 +227,9 @@ def sign_prepared(prepared: Prepared, role: str, signer: SignerSpec, *,
                                     pkg.signature_names())
     try:
         signature = cades.sign_manifest(
-            manifest, cert_der=signer.cert_der, chain=list(signer.chain), role=role,
+            manifest, cert_der=signer.cert_der,
+            chain=cades.complete_chain(signer.cert_der, list(signer.chain), prepared.trust),
+            role=role,
             raw_sign=signer.raw_sign, scheme=signer.scheme, signing_time=now)
     except KbnnError:
         raise
@@ -205,7 +241,13 @@ def sign_prepared(prepared: Prepared, role: str, signer: SignerSpec, *,
     data = pkg.to_bytes()
 
     trust = list(prepared.trust)
-    report = verify_package(data, trust, now=now)
+    # document.json is byte for byte what prepare() validated (or verified, for a second
+    # signature): checking its 10 000 lines again would double the cost of signing and
+    # prove nothing new. Everything else — digests, the new CMS, chain, roles — is checked.
+    unchanged = (prepared.checked_json is not None
+                 and pkg.entries.get(DOCUMENT_JSON) == prepared.checked_json)
+    report = verify_package(data, trust, now=now,
+                            check_document=_validated_in_prepare if unchanged else None)
     bad = [p for p in report.errors if p.code not in _TOLERATED_AFTER_SIGNING]
     mine = report.signatures[-1] if report.signatures else None
     if bad or mine is None or mine.role != role:

@@ -156,6 +156,43 @@ MIGRATIONS: list[str] = [
         UNIQUE (local_id, doc_sha256, code)
     );
     """,
+    # 4: the outbox's large blobs apart from its rows (SQLite walks a row's overflow pages to
+    # reach the columns stored after a blob, so every listing and every duplicate check read
+    # whole packages), an index for the duplicate check, and the status-change notices a GUI
+    # polls (recorded in the same transaction as the change, by whichever process made it).
+    """
+    CREATE TABLE outbox_packages (
+        outbox_id INTEGER PRIMARY KEY REFERENCES outbox(local_id) ON DELETE CASCADE,
+        package   BLOB NOT NULL
+    );
+    INSERT INTO outbox_packages (outbox_id, package) SELECT local_id, package FROM outbox;
+    UPDATE outbox SET package = x'';
+
+    CREATE TABLE outbox_receipts (
+        outbox_id   INTEGER PRIMARY KEY REFERENCES outbox(local_id) ON DELETE CASCADE,
+        receipt     BLOB NOT NULL,
+        received_at TEXT NOT NULL
+    );
+    INSERT INTO outbox_receipts (outbox_id, receipt, received_at)
+        SELECT local_id, receipt, COALESCE(receipt_at, updated_at) FROM outbox
+        WHERE receipt IS NOT NULL;
+    UPDATE outbox SET receipt = NULL WHERE receipt IS NOT NULL;
+
+    CREATE INDEX outbox_sha256 ON outbox(package_sha256);
+
+    CREATE TABLE notices (
+        id         INTEGER PRIMARY KEY,
+        outbox_id  INTEGER NOT NULL REFERENCES outbox(local_id) ON DELETE CASCADE,
+        kind       TEXT    NOT NULL,
+        old_status TEXT,
+        new_status TEXT,
+        reason     TEXT,
+        receipt    INTEGER NOT NULL DEFAULT 0,
+        at         TEXT    NOT NULL,
+        seen_at    TEXT
+    );
+    CREATE INDEX notices_unseen ON notices(seen_at, id);
+    """,
 ]
 
 SCHEMA_VERSION: int = len(MIGRATIONS)

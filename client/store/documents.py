@@ -33,6 +33,29 @@ class DocumentRow:
     lines: int = 0
 
 
+@dataclass
+class DocumentSummary:
+    """A dossier's list entry, read without its document or package bytes (fast at
+    10 000 dossiers: the blobs stay on their overflow pages)."""
+
+    local_id: int
+    doc_id: str
+    kind: str
+    number: str
+    period: str | None
+    total: int
+    state: str
+    has_package: bool
+    created_at: str
+    updated_at: str
+    title: str
+    lines: int = 0
+
+
+_SUMMARY_COLUMNS = ("local_id, doc_id, kind, number, period, total, state,"
+                    " package IS NOT NULL AS has_package, created_at, updated_at, title, lines")
+
+
 def period_text(period: Any) -> str | None:
     """``{"year": 2026, "month": 10}`` (or "2026-10", "10/2026") → ``"2026-10"``."""
     if period is None or period == "":
@@ -129,6 +152,13 @@ class DocumentRepo:
     def list(self) -> list[DocumentRow]:
         rows = self.conn.execute("SELECT * FROM documents ORDER BY local_id DESC").fetchall()
         return [_row(r) for r in rows]
+
+    def summaries(self) -> list[DocumentSummary]:
+        """Every dossier, newest first, without the document and package bytes."""
+        rows = self.conn.execute(
+            f"SELECT {_SUMMARY_COLUMNS} FROM documents ORDER BY local_id DESC").fetchall()
+        return [DocumentSummary(**{k: (bool(r[k]) if k == "has_package" else r[k]) for k in r.keys()})
+                for r in rows]
 
     def find_by_doc_id(self, doc_id: str) -> DocumentRow | None:
         r = self.conn.execute(

@@ -17,7 +17,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from client.errors import TokenError
+from client.errors import TokenError, UsageError
 from client.home import Home, Unit
 from client.resources import resource
 
@@ -168,3 +168,15 @@ def _seed_demo(home: Home) -> None:
                                      "Bảng thanh toán lương tháng 10/2026 (mẫu tập huấn)")
     finally:
         conn.close()
+
+
+def write_demo_table(home: Home, path: Path) -> Path:
+    """Write the demo salary table of a training profile (its unit, the payment order the
+    sandbox knows) as canonical ``document.json`` bytes, ready for ``kbnn-client sign``."""
+    from client import documents
+
+    if not home.is_training:
+        raise UsageError("Bảng lương mẫu chỉ có trong hồ sơ tập huấn.")
+    path = Path(path)
+    path.write_bytes(documents.serialize(demo_salary_table(home.require_unit())))
+    return path

@@ -28,6 +28,18 @@ treasury has them, then followed to ``paid`` or ``rejected``.
   409, a crash while sending) may already be at the treasury: it is marked
   ``delivery_uncertain`` and can no longer be cancelled — only an item the
   treasury certainly does not have can be withdrawn.
+
+What a GUI needs, without network: ``items()`` (local state and its Vietnamese
+``state_text``, treasury status and ``status_text``, reason, attempts, next
+try, last error, ``can_cancel``/``can_retry``), ``history(id)`` (every status
+with its time and note), ``package(id)``, ``receipt(id)`` (the CMS bytes once
+paid), ``summary()`` (how many wait, need a person, are followed; for the
+status bar), and ``notices(after=last_id)`` / ``mark_notices_seen()`` — the
+status-change notices, stored in the same transaction as each change by
+whichever process made it. Actions: ``flush(api, force=True, only=[id])``
+("send now"), ``retry(id)``, ``cancel(id)``. Connectivity ("no network",
+"treasury down or overloaded", "login refused") comes from
+``client.transport.sync.SyncService.run_once()`` / ``check()``.
 """
 
 from __future__ import annotations
@@ -190,6 +202,69 @@ class StatusChange:
         return asdict(self)
 
 
+NOTICE_TITLES = {
+    "sent": "Đã gửi hồ sơ tới Kho bạc",
+    "refused": "Kho bạc không nhận hồ sơ — cần xử lý",
+    "received": "Kho bạc đã tiếp nhận hồ sơ",
+    "accepted": "Hồ sơ đã được kiểm soát",
+    "rejected": "Kho bạc từ chối hồ sơ",
+    "paid": "Hồ sơ đã được thanh toán",
+    "receipt": "Đã có chứng từ báo Nợ",
+    "status": "Trạng thái hồ sơ thay đổi",
+}
+
+
+@dataclass
+class OutboxNotice:
+    """A stored status-change notice (table ``notices``): what the GUI shows in the tray and
+    in the app. Recorded in the same transaction as the change, by whichever process (the
+    GUI's sync or a CLI) made it, so a GUI polling :meth:`Outbox.notices` misses none."""
+
+    id: int
+    local_id: int
+    kind: str  # sent | refused | received | accepted | rejected | paid | receipt | status
+    document_number: str
+    doc_kind: str
+    total: int
+    old_status: str | None
+    new_status: str | None
+    reason: str | None
+    receipt: bool
+    at: str
+    seen_at: str | None = None
+
+    @property
+    def seen(self) -> bool:
+        return self.seen_at is not None
+
+    @property
+    def title(self) -> str:
+        """Vietnamese title of the notice."""
+        return NOTICE_TITLES.get(self.kind, NOTICE_TITLES["status"])
+
+    @property
+    def text(self) -> str:
+        """Vietnamese body: the dossier, its amount, the new status and the reason."""
+        from client.money import format_vnd
+
+        head = f"Chứng từ số {self.document_number} ({format_vnd(self.total)} đ)"
+        if self.kind == "refused":
+            first = (self.reason or "").splitlines()[:1]
+            return f"{head}: {first[0]}" if first else f"{head}."
+        status = STATUS_TEXT.get(self.new_status or "", self.new_status or "")
+        text = f"{head}: {status}" if status else head
+        if self.kind == "rejected" and self.reason:
+            text += f" — {self.reason}"
+        if self.receipt and self.kind != "receipt":
+            text += " — đã có chứng từ báo Nợ"
+        return text + "."
+
+    def to_json(self) -> dict:
+        out = asdict(self)
+        out.update(title=self.title, text=self.text, seen=self.seen)
+        return out
+
+
 @dataclass
 class OutboxSummary:
     """What the status bar shows."""
@@ -257,7 +332,8 @@ _ITEM_COLUMNS = ("local_id, document_local_id, submission_id, state, treasury_st
                  " reason, problems_json, idempotency_key, document_number, kind, total, attempts,"
                  " next_try, last_error, created_at, updated_at, delivery_uncertain,"
                  " last_attempt_at, last_http_status, sent_at, package_sha256,"
-                 " (receipt IS NOT NULL) AS has_receipt")
+                 " EXISTS (SELECT 1 FROM outbox_receipts r WHERE r.outbox_id = outbox.local_id)"
+                 " AS has_receipt")
 
 
 def _db_file(conn: sqlite3.Connection) -> Path | None:
@@ -306,14 +382,17 @@ class Outbox:
                 )
                 if cur.rowcount == 0:
                     raise InvalidInput(f"Không tìm thấy chứng từ #{document_local_id}.")
+            # The bytes go to their own table (migration 4): the outbox row stays small.
             cur = self.conn.execute(
                 "INSERT INTO outbox (document_local_id, package, package_sha256, idempotency_key,"
                 " state, document_number, kind, total, attempts, next_try, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, 0, NULL, ?, ?)",
-                (document_local_id, package, sha, str(uuid.uuid4()),
+                " VALUES (?, x'', ?, ?, 'queued', ?, ?, ?, 0, NULL, ?, ?)",
+                (document_local_id, sha, str(uuid.uuid4()),
                  str(summary.get("number") or ""), str(summary.get("kind") or ""), total, now, now),
             )
             local_id = int(cur.lastrowid)
+            self.conn.execute("INSERT INTO outbox_packages (outbox_id, package) VALUES (?, ?)",
+                              (local_id, package))
         log.info("queued outbox item #%s (document %s)", local_id, summary.get("number"))
         return local_id
 
@@ -349,7 +428,9 @@ class Outbox:
         return _item(r) if r is not None else None
 
     def package(self, local_id: int) -> bytes:
-        r = self.conn.execute("SELECT package FROM outbox WHERE local_id = ?", (local_id,)).fetchone()
+        """The package bytes exactly as queued (and as sent on every try)."""
+        r = self.conn.execute("SELECT package FROM outbox_packages WHERE outbox_id = ?",
+                              (local_id,)).fetchone()
         if r is None:
             raise InvalidInput(f"Không tìm thấy mục #{local_id} trong hàng đợi gửi.")
         return bytes(r["package"])
@@ -363,8 +444,10 @@ class Outbox:
                  "status_text": STATUS_TEXT.get(r["status"], r["status"])} for r in rows]
 
     def receipt(self, local_id: int) -> bytes | None:
-        r = self.conn.execute("SELECT receipt FROM outbox WHERE local_id = ?", (local_id,)).fetchone()
-        return bytes(r["receipt"]) if r is not None and r["receipt"] is not None else None
+        """The treasury's payment confirmation (CMS bytes) once paid, else None."""
+        r = self.conn.execute("SELECT receipt FROM outbox_receipts WHERE outbox_id = ?",
+                              (local_id,)).fetchone()
+        return bytes(r["receipt"]) if r is not None else None
 
     def summary(self) -> OutboxSummary:
         """Counts for the status bar: how many wait to be sent, need a person, are followed."""
@@ -382,6 +465,50 @@ class Outbox:
                              following=r["following"] or 0, next_try=r["next_try"],
                              last_error=last["last_error"] if last else None,
                              sending_elsewhere=self.sending_elsewhere())
+
+    # -- notices (polled by the GUI) ------------------------------------------------
+
+    def _notice(self, local_id: int, kind: str, old: str | None, new: str | None,
+                reason: str | None, *, receipt: bool = False) -> None:
+        """Record a notice; call inside the transaction that makes the change."""
+        self.conn.execute(
+            "INSERT INTO notices (outbox_id, kind, old_status, new_status, reason, receipt, at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (local_id, kind, old, new, reason, int(receipt), iso(utcnow())))
+
+    def notices(self, after: int = 0, *, unseen: bool = False,
+                limit: int = 200) -> list[OutboxNotice]:
+        """Status-change notices with ``id > after``, oldest first (only unseen ones with
+        ``unseen``). A GUI keeps the last id it showed and asks for what came after."""
+        rows = self.conn.execute(
+            "SELECT n.id, n.outbox_id, n.kind, n.old_status, n.new_status, n.reason, n.receipt,"
+            " n.at, n.seen_at, o.document_number, o.kind AS doc_kind, o.total"
+            " FROM notices n JOIN outbox o ON o.local_id = n.outbox_id"
+            " WHERE n.id > ? AND (? = 0 OR n.seen_at IS NULL) ORDER BY n.id LIMIT ?",
+            (int(after), int(unseen), int(limit))).fetchall()
+        return [OutboxNotice(id=r["id"], local_id=r["outbox_id"], kind=r["kind"],
+                             document_number=r["document_number"], doc_kind=r["doc_kind"],
+                             total=r["total"], old_status=r["old_status"],
+                             new_status=r["new_status"], reason=r["reason"],
+                             receipt=bool(r["receipt"]), at=r["at"], seen_at=r["seen_at"])
+                for r in rows]
+
+    def last_notice_id(self) -> int:
+        """The id of the newest notice (0 when there is none)."""
+        return int(self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM notices").fetchone()[0])
+
+    def unseen_notices(self) -> int:
+        """How many notices nobody has marked seen yet (for a badge)."""
+        return int(self.conn.execute(
+            "SELECT COUNT(*) FROM notices WHERE seen_at IS NULL").fetchone()[0])
+
+    def mark_notices_seen(self, up_to: int | None = None) -> int:
+        """Mark every notice (or those with ``id <= up_to``) seen; returns how many."""
+        with transaction(self.conn):
+            cur = self.conn.execute(
+                "UPDATE notices SET seen_at = ? WHERE seen_at IS NULL AND (? IS NULL OR id <= ?)",
+                (iso(utcnow()), up_to, up_to))
+        return cur.rowcount
 
     def sending_elsewhere(self) -> bool:
         """True while another process or thread holds the sender lock."""
@@ -554,7 +681,7 @@ class Outbox:
         try:
             rows = self._pending(only)
             busy = self.busy_until(api)
-            if busy is not None and busy > now and not force:
+            if busy is not None and busy > now and not force and rows:
                 result.waiting = len(rows)
                 result.unreachable = True
                 result.failure = "treasury-busy"
@@ -577,6 +704,8 @@ class Outbox:
                                       leftover=row["state"] == "sending")
                 if progress is not None:
                     progress(index + 1, len(rows))
+            if result.sent and busy is not None and result.busy_until is None:
+                self._set_busy_until(api, None)  # it answers again: its "not before" is over
         finally:
             self._release_lease()
         waiting_next = self.conn.execute(
@@ -595,8 +724,9 @@ class Outbox:
             if cur.rowcount == 0:  # cancelled meanwhile
                 return False
             row = self.conn.execute(
-                "SELECT package, idempotency_key, document_number, attempts FROM outbox"
-                " WHERE local_id = ?", (local_id,)).fetchone()
+                "SELECT p.package, o.idempotency_key, o.document_number, o.attempts"
+                " FROM outbox o JOIN outbox_packages p ON p.outbox_id = o.local_id"
+                " WHERE o.local_id = ?", (local_id,)).fetchone()
         number = row["document_number"]
         attempts = row["attempts"] + 1
         try:
@@ -701,6 +831,7 @@ class Outbox:
                  f"HTTP {answer.status} {answer.code or ''}".strip(), stamp, answer.status,
                  int(clear_uncertain), stamp, local_id))
             self._set_document_state(local_id, "rejected")
+            self._notice(local_id, "refused", None, None, "\n".join(reason_lines))
         log.info("outbox item #%s refused by the treasury: HTTP %s %s", local_id, answer.status,
                  answer.code)
 
@@ -724,6 +855,7 @@ class Outbox:
                 "INSERT OR IGNORE INTO status_history (outbox_id, status, at, note)"
                 " VALUES (?, ?, ?, NULL)", (local_id, status, at))
             self._set_document_state(local_id, DOCUMENT_STATE.get(status, "sent"))
+            self._notice(local_id, "sent", None, status, None)
         log.info("outbox item #%s sent: id %s, HTTP %s", local_id, body["id"], answer.status)
 
     def _set_document_state(self, local_id: int, state: str) -> None:
@@ -754,7 +886,8 @@ class Outbox:
             "SELECT local_id, submission_id, treasury_status, sent_at, created_at FROM outbox"
             " WHERE state = 'sent' AND submission_id IS NOT NULL"
             " AND (treasury_status IS NULL OR treasury_status NOT IN ('rejected', 'paid')"
-            "      OR (treasury_status = 'paid' AND receipt IS NULL))"
+            "      OR (treasury_status = 'paid' AND NOT EXISTS"
+            "          (SELECT 1 FROM outbox_receipts r WHERE r.outbox_id = outbox.local_id)))"
         ).fetchall()
 
     def _refresh(self, api: TreasuryClient) -> tuple[set[int], list[StatusChange]]:
@@ -793,7 +926,8 @@ class Outbox:
         # Receipts for paid items that do not have one yet.
         paid = self.conn.execute(
             "SELECT local_id, submission_id FROM outbox WHERE state = 'sent'"
-            " AND treasury_status = 'paid' AND receipt IS NULL AND submission_id IS NOT NULL"
+            " AND treasury_status = 'paid' AND submission_id IS NOT NULL AND NOT EXISTS"
+            " (SELECT 1 FROM outbox_receipts r WHERE r.outbox_id = outbox.local_id)"
         ).fetchall()
         for r in paid:
             if r["submission_id"] not in by_id:
@@ -820,8 +954,17 @@ class Outbox:
         stamp = iso(utcnow())
         with transaction(self.conn):
             self.conn.execute(
-                "UPDATE outbox SET receipt = ?, receipt_at = ?, updated_at = ? WHERE local_id = ?",
-                (data, stamp, stamp, local_id))
+                "INSERT INTO outbox_receipts (outbox_id, receipt, received_at) VALUES (?, ?, ?)"
+                " ON CONFLICT(outbox_id) DO UPDATE SET receipt = excluded.receipt,"
+                " received_at = excluded.received_at", (local_id, bytes(data), stamp))
+            self.conn.execute("UPDATE outbox SET receipt_at = ?, updated_at = ? WHERE local_id = ?",
+                              (stamp, stamp, local_id))
+            # the "paid" notice says the confirmation is there (a new one if it was seen)
+            cur = self.conn.execute(
+                "UPDATE notices SET receipt = 1 WHERE id = (SELECT MAX(id) FROM notices"
+                " WHERE outbox_id = ? AND kind = 'paid' AND seen_at IS NULL)", (local_id,))
+            if cur.rowcount == 0:
+                self._notice(local_id, "receipt", "paid", "paid", None, receipt=True)
         return True
 
     def refresh_one(self, api: TreasuryClient, local_id: int) -> OutboxItem:
@@ -864,6 +1007,8 @@ class Outbox:
                 (status, text, reason, iso(utcnow()), local_id))
             if status in DOCUMENT_STATE:
                 self._set_document_state(local_id, DOCUMENT_STATE[status])
+            self._notice(local_id, str(status) if status in STATUS_TEXT else "status",
+                         before["treasury_status"], str(status), reason)
         log.info("outbox item #%s: treasury status %s -> %s", local_id, before["treasury_status"],
                  status)
         return StatusChange(local_id=local_id, document_number=before["document_number"],

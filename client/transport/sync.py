@@ -16,7 +16,10 @@ It reports through two callbacks, called on the thread that ran the cycle (a
 GUI must hand them to its UI thread, e.g. through a Qt signal):
 ``on_report(SyncReport)`` after every cycle (status bar: connectivity and how
 many wait) and ``on_notice(Notice)`` for each thing to tell the accountant
-(tray and in-app notices: sent, refused, accepted, rejected, paid).
+(tray and in-app notices: sent, refused, accepted, rejected, paid). The notices
+are stored by the outbox in the same transaction as each change (table
+``notices``), so a GUI may instead poll ``Outbox.notices(after=last_id)`` and
+see changes made by a CLI run as well.
 
 Connectivity is one of :data:`CONNECTIVITY_TEXT`: ``online``, ``no-network``
 (DNS, connection refused, no route, proxy), ``treasury-down`` (5xx, 503/429,
@@ -35,7 +38,6 @@ from datetime import datetime
 from pathlib import Path
 
 from client.errors import KbnnError, UsageError
-from client.money import format_vnd
 from client.store.db import connect, iso, parse_iso, utcnow
 from client.transport.api import (
     TREASURY_FAILURES,
@@ -43,7 +45,7 @@ from client.transport.api import (
     TreasuryClient,
     failure_of,
 )
-from client.transport.outbox import FlushResult, Outbox, StatusChange
+from client.transport.outbox import FlushResult, Outbox, OutboxNotice
 
 log = logging.getLogger(__name__)
 
@@ -88,16 +90,22 @@ def connectivity_of_failure(failure: str | None) -> str:
 class Notice:
     """One thing to tell the accountant (tray balloon and in-app notice)."""
 
-    kind: str  # "sent" | "refused" | "accepted" | "rejected" | "paid" | "status"
+    kind: str  # "sent" | "refused" | "received" | "accepted" | "rejected" | "paid" | "receipt" | "status"
     local_id: int
     document_number: str
     total: int
     status: str | None
     title: str
     text: str
+    id: int = 0  # the stored notice's id (``Outbox.notices``)
 
     def to_json(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def of(cls, n: OutboxNotice) -> Notice:
+        return cls(n.kind, n.local_id, n.document_number, n.total, n.new_status, n.title,
+                   n.text, n.id)
 
 
 @dataclass
@@ -142,37 +150,6 @@ class SyncReport:
         return out
 
 
-def _notice_sent(item) -> Notice:
-    return Notice("sent", item.local_id, item.document_number, item.total,
-                  item.treasury_status or "received", "Đã gửi hồ sơ tới Kho bạc",
-                  f"Chứng từ số {item.document_number} ({format_vnd(item.total)} đ): "
-                  f"{item.status_text or 'Đã tiếp nhận'}.")
-
-
-def _notice_refused(item) -> Notice:
-    first = (item.reason or item.last_error or "").splitlines()[0:1]
-    return Notice("refused", item.local_id, item.document_number, item.total, None,
-                  "Kho bạc không nhận hồ sơ — cần xử lý",
-                  f"Chứng từ số {item.document_number}: {first[0] if first else ''}".rstrip(": "))
-
-
-def _notice_change(ch: StatusChange) -> Notice:
-    titles = {
-        "received": "Kho bạc đã tiếp nhận hồ sơ",
-        "accepted": "Hồ sơ đã được kiểm soát",
-        "rejected": "Kho bạc từ chối hồ sơ",
-        "paid": "Hồ sơ đã được thanh toán",
-    }
-    text = f"Chứng từ số {ch.document_number} ({format_vnd(ch.total)} đ): {ch.status_text}"
-    if ch.new_status == "rejected" and ch.reason:
-        text += f" — {ch.reason}"
-    if ch.receipt:
-        text += " — đã có chứng từ báo Nợ"
-    kind = ch.new_status if ch.new_status in titles else "status"
-    return Notice(kind, ch.local_id, ch.document_number, ch.total, ch.new_status,
-                  titles.get(ch.new_status, "Trạng thái hồ sơ thay đổi"), text + ".")
-
-
 class SyncService:
     """Keeps the outbox of ``db_path`` moving and its statuses current.
 
@@ -193,6 +170,7 @@ class SyncService:
         self.offline_interval = offline_interval
         self.login_retry_interval = login_retry_interval
         self.last_report: SyncReport | None = None
+        self.last_notice_id: int | None = None  # notices up to this id have been reported
         self._run_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -219,6 +197,9 @@ class SyncService:
         conn = connect(self.db_path)
         try:
             outbox = Outbox(conn)
+            mark = self.last_notice_id
+            if mark is None:  # first cycle: from now on (older ones: Outbox.notices(unseen=True))
+                mark = outbox.last_notice_id()
             try:
                 self._run(outbox, report, force=force, send=send)
             except KbnnError as exc:
@@ -228,6 +209,11 @@ class SyncService:
                 report.connectivity = "unknown"
                 report.detail = f"Lỗi không mong đợi khi đồng bộ: {type(exc).__name__}"
                 report.errors.append(report.detail)
+            # Every notice recorded since the last cycle: this cycle's changes, and those
+            # another process (a CLI flush) made meanwhile.
+            found = outbox.notices(after=mark, limit=1000)
+            report.notices = [Notice.of(n) for n in found]
+            self.last_notice_id = found[-1].id if found else mark
             summary = outbox.summary()
             report.waiting = summary.waiting
             report.needs_attention = summary.needs_attention
@@ -251,17 +237,12 @@ class SyncService:
         self._flushed(outbox, report, result)
         if result.unreachable:
             return  # the treasury is down or overloaded: statuses can wait
-        for change in outbox.refresh_changes(api):
-            report.notices.append(_notice_change(change))
+        outbox.refresh_changes(api)
 
     def _flushed(self, outbox: Outbox, report: SyncReport, result: FlushResult) -> None:
         report.sent, report.refused, report.failed = result.sent, result.refused, result.failed
         report.busy_until = result.busy_until
         report.errors.extend(result.errors)
-        for i in result.sent_ids:
-            report.notices.append(_notice_sent(outbox.get(i)))
-        for i in result.refused_ids:
-            report.notices.append(_notice_refused(outbox.get(i)))
         if result.unreachable:
             report.connectivity = connectivity_of_failure(result.failure or "connection-error")
             report.detail = result.errors[-1] if result.errors else None

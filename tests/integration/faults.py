@@ -327,6 +327,11 @@ class ForwardProxy:
                     conn.request(self.command, path, body=body or None, headers=headers)
                     resp = conn.getresponse()
                     data = resp.read()
+                except OSError:  # the target reset or refused: a proxy answers 502
+                    self.send_response(502)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 finally:
                     conn.close()
                 outer.forwarded.append(f"{self.command} {target.path}")

@@ -217,3 +217,36 @@ def test_wrong_pin_exit_4_and_no_file(world):
     assert "PIN" in res.stderr
     assert not (tmp / "bad.asice").exists()
     assert not [p for p in tmp.iterdir() if p.name.startswith("bad.asice")]
+
+
+def test_first_signature_waits_for_warnings_to_be_confirmed(world):
+    """A warning of the content checks stops `sign` before the PIN; `--confirm-warnings`
+    records who accepted it (the signer), and then the document is signed."""
+    import sqlite3
+
+    tmp = world["tmp"]
+    ca = str(tmp / "ca.pem")
+    cli(world, "unit", "set", "--code", UNIT, "--name", "Trường Tiểu học Kim Liên", "--treasury",
+        "KBNN Đống Đa", "--account", "9523.1.1047665", "--account-kind", "estimate",
+        "--prepared-by", "Trần Thị Lan")
+    (tmp / "trung-ten.csv").write_text(
+        "Họ và tên,Số tài khoản,Ngân hàng,Số tiền\n"
+        "Nguyễn Văn An,0011004455601,Vietcombank,5.000.000\n"
+        "Nguyễn Văn An,0011004455602,Vietcombank,6.000.000\n", encoding="utf-8")
+    cli(world, "import", "salary", "trung-ten.csv", "-o", "warn.json", "--period", "2026-09",
+        "--number", "09/2026-09b", "--date", "2026-09-25")
+    world["env"]["PIN_WRONG"] = "000000"  # never reaches the token: no PIN is asked
+    refused = cli(world, "sign", "warn.json", "-o", "w1.asice", "--role", "chief-accountant",
+                  "--token", "KTT", "--pin-env", "PIN_WRONG", "--trust", ca, ok=False)
+    assert refused.returncode == 1 and not (tmp / "w1.asice").exists()
+    assert "name-duplicate" in refused.stderr and "chưa được xác nhận" in refused.stderr
+    cli(world, "sign", "warn.json", "-o", "w1.asice", "--role", "chief-accountant", "--token", "KTT",
+        "--pin-env", "PIN_KTT", "--trust", ca, "--confirm-warnings", "name-duplicate")
+    assert (tmp / "w1.asice").exists()
+    db = sqlite3.connect(tmp / "home" / "kbnn.sqlite3")
+    try:
+        rows = db.execute("SELECT code, by_name FROM warning_confirmations").fetchall()
+        state = db.execute("SELECT state FROM documents WHERE number = '09/2026-09b'").fetchone()
+    finally:
+        db.close()
+    assert ("name-duplicate", "NGUYỄN THỊ HOA") in rows and state == ("signed-partial",)

@@ -88,12 +88,17 @@ def test_kill_9_while_flushing(tmp_path):
             proc = subprocess.Popen(_flush_cmd(home_dir), cwd=ROOT, env=env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             runs += 1
-            try:
-                proc.wait(timeout=rng.uniform(0.3, 1.2))
+            # Wait until it is flushing (it holds the sender lock), however long starting
+            # Python takes on a busy machine; then kill it at a random point of the flush.
+            started = time.monotonic()
+            while (_sender_pid(conn) != proc.pid and proc.poll() is None
+                   and time.monotonic() - started < 60):
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0.0, 0.25))
+            if proc.poll() is not None:  # it finished first: the queue is empty
                 assert proc.returncode == 0, proc.stderr.read().decode()
+                proc.stderr.close()
                 continue
-            except subprocess.TimeoutExpired:
-                pass
             flushing = _sender_pid(conn) == proc.pid
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)

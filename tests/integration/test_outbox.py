@@ -507,3 +507,228 @@ def test_real_package_through_outbox(conn, tmp_path):
         assert "Thủ trưởng" in bad.reason
     finally:
         srv.stop()
+
+
+# -- notices the GUI polls, and the sync service's report -----------------------------------
+
+def _admin_status(sandbox, sid: str, status: str, reason: str | None = None) -> None:
+    import requests
+
+    body = {"status": status} | ({"reason": reason} if reason else {})
+    r = requests.post(f"{sandbox.base_url}/_admin/submissions/{sid}/status", json=body, timeout=5)
+    assert r.status_code == 200, r.text
+
+
+def test_notices_are_stored_with_each_change_and_polled(db_path, conn, sandbox):
+    """Every change leaves a stored notice (sent, refused, accepted, paid with its receipt,
+    rejected with its reason), in Vietnamese, visible to another connection (a GUI while a
+    CLI flushes), until marked seen."""
+    _, good, _ = _queue_document(conn, number="BL-1")
+    _, bad, _ = _queue_document(conn, number="BL-2",
+                                signatures=[("chief-accountant", STRANGER_CERT)])
+    _, third, _ = _queue_document(conn, number="BL-3")
+    gui = connect(db_path)  # another process's view of the same database
+    try:
+        gui_outbox = Outbox(gui)
+        assert gui_outbox.notices() == [] and gui_outbox.last_notice_id() == 0
+        api = _api(sandbox.base_url)
+        ob = Outbox(conn)
+        ob.flush(api)
+        first = gui_outbox.notices()
+        assert [(n.local_id, n.kind) for n in first] == [(good, "sent"), (bad, "refused"),
+                                                          (third, "sent")]
+        assert first[0].title == "Đã gửi hồ sơ tới Kho bạc"
+        assert first[0].text == "Chứng từ số BL-1 (15.000.000 đ): Đã tiếp nhận."
+        assert first[1].title.startswith("Kho bạc không nhận hồ sơ")
+        assert "chưa được đăng ký" in first[1].text
+        mark = gui_outbox.last_notice_id()
+        assert mark == first[-1].id
+        _admin_status(sandbox, ob.get(good).submission_id, "accepted")
+        _admin_status(sandbox, ob.get(good).submission_id, "paid")
+        _admin_status(sandbox, ob.get(third).submission_id, "rejected", "Sai số tài khoản dòng 2")
+        ob.refresh(api)
+        later = gui_outbox.notices(after=mark)
+        assert {(n.local_id, n.kind) for n in later} == {(good, "paid"), (third, "rejected")}
+        paid = next(n for n in later if n.kind == "paid")
+        assert paid.old_status == "received" and paid.receipt
+        assert paid.text.endswith("Đã thanh toán — đã có chứng từ báo Nợ.")
+        rejected = next(n for n in later if n.kind == "rejected")
+        assert rejected.reason == "Sai số tài khoản dòng 2"
+        assert "Sai số tài khoản dòng 2" in rejected.text
+        assert ob.refresh(api) == [] and gui_outbox.notices(after=later[-1].id) == []
+        # seen once, by either side
+        assert gui_outbox.unseen_notices() == 5
+        assert gui_outbox.mark_notices_seen(up_to=mark) == 3
+        assert [n.kind for n in ob.notices(unseen=True)] == [n.kind for n in later]
+        ob.mark_notices_seen()
+        assert gui_outbox.unseen_notices() == 0 and len(gui_outbox.notices()) == 5
+        assert all(n.to_json()["seen"] for n in gui_outbox.notices())
+    finally:
+        gui.close()
+
+
+def test_sync_service_reports_connectivity_pending_and_notices(db_path, conn, sandbox, tmp_path):
+    """One cycle at a time, as the GUI's timer runs it: 'no network', 'treasury down or
+    overloaded' and 'login refused' are told apart, with how many wait; when the treasury
+    answers, what was sent (also by another process) comes back as notices."""
+    from client.transport.sync import CONNECTIVITY_TEXT, SyncService
+    from tests.integration.faults import FaultyTreasury
+
+    front = FaultyTreasury(sandbox)
+    password = {"value": PASSWORD}
+    api = TreasuryClient(front.base_url, unit_code=UNIT, username=USER,
+                         password=lambda: password["value"], timeout=(1.0, 3.0))
+    reports, told = [], []
+    service = SyncService(db_path, api, on_report=reports.append, on_notice=told.append)
+    try:
+        _queue_document(conn, number="BL-1")
+        _queue_document(conn, number="BL-2")
+        front.pause()  # no network: nobody listens
+        r = service.run_once()
+        assert (r.connectivity, r.online, r.waiting) == ("no-network", False, 2)
+        assert r.status_line() == f"{CONNECTIVITY_TEXT['no-network']} · 2 hồ sơ chờ gửi"
+        assert service.next_delay(r) == service.offline_interval
+        front.resume()
+        front.add("status", method="GET", path="/api/v1/health", status=503,
+                  headers={"Retry-After": "120"})
+        r = service.run_once()
+        assert r.connectivity == "treasury-down" and r.waiting == 2
+        assert r.text.startswith("Máy chủ Kho bạc đang quá tải") and r.retry_after == 120
+        assert service.next_delay(r) >= 120
+        password["value"] = "mật-khẩu-sai"
+        r = service.run_once()
+        assert r.connectivity == "login-refused" and r.waiting == 2 and not r.sent
+        assert "từ chối đăng nhập" in r.text
+        assert Outbox(conn).get(1).attempts == 0  # a refused login spends no attempt
+        assert front.count() == 0  # nothing was posted while it could not work
+        password["value"] = PASSWORD
+        r = service.run_once()
+        assert (r.connectivity, r.sent, r.waiting, r.following) == ("online", 2, 0, 2)
+        assert [n.kind for n in r.notices] == ["sent", "sent"]
+        assert [n.document_number for n in told] == ["BL-1", "BL-2"] and reports[-1] is r
+        # a CLI (another connection) sends one more: the next cycle tells about it too
+        _, third, _ = _queue_document(conn, number="BL-3")
+        Outbox(conn).flush(_api(sandbox.base_url))
+        r = service.run_once()
+        assert [(n.kind, n.local_id) for n in r.notices] == [("sent", third)]
+        assert r.following == 3 and r.status_line() == CONNECTIVITY_TEXT["online"]
+        assert service.run_once().notices == []
+    finally:
+        api.close()
+        front.stop()
+
+
+# -- the CLI over the outbox: queue list|flush|retry|cancel, status, receipts ---------------
+
+def test_cli_queue_and_status(tmp_path, sandbox, capsys, monkeypatch):
+    """``queue list|flush|retry ID|cancel ID`` and ``status`` (with ``--save-receipt``)
+    against the sandbox behind the fault-injecting front, with their exit codes."""
+    from client.cli import main
+    from client.home import Home
+    from tests.integration.faults import FaultyTreasury, queue_packages
+
+    front = FaultyTreasury(sandbox)
+    home = Home(tmp_path / "cli-home")
+    home.set("profile", "mode", "training")  # a sandbox is a training treasury
+    home.set("server", "url", front.base_url)
+    home.set("server", "unit", UNIT)
+    home.set("server", "user", USER)
+    home.set("network", "proxy", "none")
+    home.save()
+    monkeypatch.setenv("KBNN_TEST_PW", PASSWORD)
+    conn = connect(home.db_path)
+    pw = ["--password-env", "KBNN_TEST_PW"]
+
+    def cli(*argv: str) -> tuple[int, str, str]:
+        code = main(["--home", str(home.path), *argv])
+        got = capsys.readouterr()
+        return code, got.out, got.err
+
+    try:
+        ids = queue_packages(conn, 3, "CLI")
+        code, text, _ = cli("queue", "list")
+        assert code == 0 and "Chứng từ số CLI-1" in text and "Hàng đợi: Chờ gửi" in text
+        assert "Chờ gửi: 3; cần xử lý: 0" in text
+        code, text, _ = cli("queue", "cancel", str(ids[2]))
+        assert code == 0 and f"Đã hủy #{ids[2]}" in text
+        assert Outbox(conn).get(ids[2]).state == "cancelled"
+        # the treasury is overloaded: exit 3, the item waits with its error and next try
+        front.add("status", status=503, headers={"Retry-After": "600"})
+        code, text, err = cli("queue", "flush", *pw)
+        assert code == 3 and "Đã gửi 0" in text and "quá tải" in err
+        code, text, _ = cli("queue", "list")
+        assert "Hàng đợi: Chờ gửi lại — đã thử 1 lần, thử lại lúc" in text
+        assert "Lỗi gần nhất:" in text
+        # retry: due now, sent with the same key; then nothing is left
+        code, text, _ = cli("queue", "retry", str(ids[0]))
+        assert code == 0 and "cùng khóa" in text
+        code, text, _ = cli("queue", "flush", *pw)
+        assert code == 0 and "Đã gửi 2" in text and "còn chờ 0" in text
+        assert assert_agrees_cli(conn, sandbox) == {"sent": 2, "cancelled": 1}
+        code, _, err = cli("queue", "cancel", str(ids[0]))
+        assert code == 1 and "Kho bạc đã nhận" in err  # too late to withdraw
+        code, _, err = cli("queue", "retry", str(ids[2]))
+        assert code == 1 and "đã bị hủy" in err
+        # status: paid, history, and the receipt saved as a file
+        sid = Outbox(conn).get(ids[0]).submission_id
+        _admin_status(sandbox, sid, "accepted")
+        _admin_status(sandbox, sid, "paid")
+        out_file = tmp_path / "bao-no.p7m"
+        code, text, _ = cli("status", sid, "--refresh", "--save-receipt", str(out_file), *pw)
+        assert code == 0 and "Đã thanh toán" in text and "đã có chứng từ báo Nợ" in text
+        assert "Đã kiểm soát, chờ thanh toán" in text  # the history is printed
+        assert out_file.read_bytes() == Outbox(conn).receipt(ids[0]) and out_file.stat().st_size
+        code, text, _ = cli("status", "--json")
+        rows = json.loads(text)
+        assert {r["local_id"]: r["treasury_status"] for r in rows} == {
+            ids[0]: "paid", ids[1]: "received", ids[2]: None}
+        code, _, err = cli("status", str(ids[1]), "--save-receipt", str(tmp_path / "x.p7m"))
+        assert code == 1 and "chưa có chứng từ báo Nợ" in err
+        assert not (tmp_path / "x.p7m").exists()
+        # the treasury unreachable: status --refresh still shows what is known, exit 3
+        front.pause()
+        code, text, _ = cli("status", "--refresh", *pw)
+        assert code == 3 and "CLI-1" in text
+    finally:
+        conn.close()
+        front.stop()
+
+
+def assert_agrees_cli(conn, sandbox) -> dict:
+    from tests.integration.faults import assert_agrees
+
+    api = _api(sandbox.base_url)
+    try:
+        return assert_agrees(conn, api)
+    finally:
+        api.close()
+
+
+def test_sync_thread_sends_when_the_network_returns(db_path, conn, sandbox):
+    """The background service: a cycle on start, probes while offline, sends by itself once
+    the treasury can be reached again, and pulls status changes while online."""
+    from client.transport.sync import SyncService
+    from tests.integration.faults import FaultyTreasury, wait_for
+
+    front = FaultyTreasury(sandbox)
+    api = _api(front.base_url)
+    reports, told = [], []
+    service = SyncService(db_path, api, on_report=reports.append, on_notice=told.append,
+                          interval=0.3, offline_interval=0.1)
+    try:
+        _, item_id, _ = _queue_document(conn, number="BL-NET")
+        front.pause()
+        service.start()
+        assert wait_for(lambda: any(r.connectivity == "no-network" for r in reports), 10)
+        assert Outbox(conn).get(item_id).state == "queued"
+        front.resume()  # the network is back: no one presses anything
+        assert wait_for(lambda: Outbox(conn).get(item_id).state == "sent", 10)
+        assert wait_for(lambda: [n.kind for n in told] == ["sent"], 5)
+        _admin_status(sandbox, Outbox(conn).get(item_id).submission_id, "accepted")
+        assert wait_for(lambda: [n.kind for n in told] == ["sent", "accepted"], 10)
+        assert reports[-1].online and reports[-1].following == 1
+    finally:
+        service.stop()
+        api.close()
+        front.stop()
+    assert not service.running

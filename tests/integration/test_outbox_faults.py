@@ -177,6 +177,7 @@ def test_overloaded_waits_for_retry_after(conn, api, front, direct, status, retr
     # after Retry-After everything goes, once
     done = Outbox(conn).flush(api, now=now + timedelta(seconds=floor + 1))
     assert done.sent == 3
+    assert Outbox(conn).busy_until(api) is None  # it answered again: no "not before" left
     assert assert_agrees(conn, direct) == {"sent": 3}
 
 

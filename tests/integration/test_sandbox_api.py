@@ -368,8 +368,8 @@ def test_status_advances_and_receipt(tmp_path):
         content = json.loads(info["content"]["encap_content_info"]["content"].native)
         assert content["id"] == sid and content["status"] == "paid"
         assert content["unit_code"] == UNIT and content["document"]["number"] == "BL-10/2026"
-        # the signature verifies against the sandbox's receipt certificate
-        cert = tmp_path / "sb" / "receipt-cert.pem"
+        # the signature verifies under the sandbox's own CA
+        cert = tmp_path / "sb" / "receipt-ca.pem"
         if shutil.which("openssl"):
             p7 = tmp_path / "r.p7m"
             p7.write_bytes(data)

@@ -277,3 +277,140 @@ def test_tokens_command_lists_modules_tokens_and_certificates(world, tmp_path):
     assert text.returncode == 0
     assert "Token «KTT»" in text.stdout and "KẾ TOÁN RSA" in text.stdout
     assert "KHÔNG có khóa bí mật" in text.stdout and "chứng thư CA" in text.stdout
+
+
+# ---------------------------------------------------------------- packages made by the tokens
+
+ATTACHMENT = "Hóa đơn 01.pdf"
+
+
+@pytest.fixture(scope="module")
+def token_package(world) -> bytes:
+    """Chief accountant RSA-PSS on token KTT, head of unit ECDSA on token TTDV, one attachment."""
+    with TokenService(world.env.module) as service:
+        p1 = sign_prepared(prepare(DOC_BYTES, trust=world.trust,
+                                   attachments={ATTACHMENT: b"%PDF-1.4 attached invoice"}),
+                           CHIEF, signer(service, world, b"s3-rsa", "KTT", "pss"))
+        return sign_prepared(prepare(p1, trust=world.trust), HEAD,
+                             signer(service, world, b"s3-ec", "TTDV"))
+
+
+def _openssl(*args: str, data: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(["openssl", *args], input=data, capture_output=True, timeout=60)
+
+
+def test_openssl_and_plain_sha256_accept_token_packages(world, token_package, tmp_path):
+    """Interoperability, without any client code: the stdlib zip and XML readers, hashlib and
+    ``openssl cms`` check an RSA-PSS and an ECDSA signature made on the tokens."""
+    import base64
+    import hashlib
+    import shutil
+    import zipfile
+    from io import BytesIO
+    from urllib.parse import unquote
+    from xml.etree import ElementTree as ET
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl not installed")
+    ns = {"asic": "http://uri.etsi.org/02918/v1.2.1#", "ds": "http://www.w3.org/2000/09/xmldsig#"}
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(world.ca.cert_pem())
+    z = zipfile.ZipFile(BytesIO(token_package))
+    first = z.infolist()[0]
+    assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
+    assert z.read("mimetype") == b"application/vnd.etsi.asic-e+zip"
+    expected_alg = {1: b"rsassaPss", 2: b"ecdsa-with-SHA256"}
+    for n in (1, 2):
+        sig, man = tmp_path / f"s{n}.p7s", tmp_path / f"m{n}.xml"
+        sig.write_bytes(z.read(f"META-INF/signature00{n}.p7s"))
+        man.write_bytes(z.read(f"META-INF/ASiCManifest00{n}.xml"))
+        verify = ["cms", "-verify", "-binary", "-inform", "DER", "-in", str(sig), "-content",
+                  str(man), "-CAfile", str(ca), "-purpose", "any", "-out", os.devnull]
+        res = _openssl(*verify)
+        assert res.returncode == 0, res.stderr.decode()
+        printed = _openssl("cms", "-cmsout", "-print", "-inform", "DER", "-in", str(sig)).stdout
+        assert expected_alg[n] in printed
+        for attr in (b"signingTime", b"id-smime-aa-signingCertificateV2", b"messageDigest"):
+            assert attr in printed, attr
+        assert [b"chief-accountant", b"head-of-unit"][n - 1] in z.read(f"META-INF/signature00{n}.p7s")
+        # the manifest digests are plain SHA-256 of the entries
+        covered = set()
+        for ref in ET.fromstring(man.read_bytes()).findall("asic:DataObjectReference", ns):
+            name = unquote(ref.get("URI"))
+            covered.add(name)
+            value = base64.b64decode(ref.find("ds:DigestValue", ns).text)
+            assert value == hashlib.sha256(z.read(name)).digest(), name
+        assert covered >= {"document.json", "document.pdf", f"attachments/{ATTACHMENT}"}
+        assert ("META-INF/signature001.p7s" in covered) == (n == 2)
+        # and openssl refuses the signature over a changed manifest
+        man.write_bytes(man.read_bytes().replace(b"</asic:ASiCManifest>", b"<!---->\n</asic:ASiCManifest>"))
+        assert _openssl(*verify).returncode != 0
+
+
+def _tamper(data: bytes, fn) -> bytes:
+    pkg = Package.from_bytes(data)
+    fn(pkg.entries)
+    return pkg.to_bytes()
+
+
+def _flip_last(e: dict, name: str) -> None:
+    content = e[name]
+    e[name] = content[:-1] + bytes([content[-1] ^ 0x01])
+
+
+def _flip_middle(e: dict, name: str) -> None:
+    content, mid = e[name], len(e[name]) // 2
+    e[name] = content[:mid] + bytes([content[mid] ^ 0x01]) + content[mid + 1:]
+
+
+def _swap(e: dict, *pairs: tuple[str, str]) -> None:
+    for a, b in pairs:
+        e[a], e[b] = e[b], e[a]
+
+
+S1, S2 = "META-INF/signature001.p7s", "META-INF/signature002.p7s"
+M1, M2 = "META-INF/ASiCManifest001.xml", "META-INF/ASiCManifest002.xml"
+TAMPERING = {
+    # case: (change, reason code, where the reason points, the signature(s) it invalidates)
+    "byte in document.json": (lambda e: _flip_middle(e, "document.json"),
+                              "manifest-digest-mismatch", "document.json", {1, 2}),
+    "byte in document.pdf": (lambda e: _flip_middle(e, "document.pdf"),
+                             "manifest-digest-mismatch", "document.pdf", {1, 2}),
+    "byte in the attachment": (lambda e: _flip_middle(e, f"attachments/{ATTACHMENT}"),
+                               "manifest-digest-mismatch", f"attachments/{ATTACHMENT}", {1, 2}),
+    # manifest 001 is not an entry manifest 002 covers (package-format §1): only signature 1 fails
+    "byte in manifest 001": (lambda e: _flip_middle(e, M1), "signature-invalid", S1, {1}),
+    "byte in manifest 002": (lambda e: _flip_middle(e, M2), "signature-invalid", S2, {2}),
+    "byte in signature 001": (lambda e: _flip_last(e, S1), "signature-invalid", S1, {1, 2}),
+    "byte in signature 002": (lambda e: _flip_last(e, S2), "signature-invalid", S2, {2}),
+    "signature 002 removed": (lambda e: e.pop(S2), "manifest-invalid", M2, set()),
+    "signature 001 removed": (lambda e: e.pop(S1), "role-missing", S1, {2}),
+    "entry added": (lambda e: e.__setitem__("attachments/them.pdf", b"%PDF-1.4 later"),
+                    "entry-not-covered", "attachments/them.pdf", {1, 2}),
+    "manifests swapped": (lambda e: _swap(e, (M1, M2)), "signature-invalid", S1, {1, 2}),
+    "signatures reordered": (lambda e: _swap(e, (M1, M2), (S1, S2)), "role-order", S1, {1, 2}),
+}
+
+
+@pytest.mark.parametrize("case", list(TAMPERING))
+def test_tampering_matrix_on_token_signed_packages(world, token_package, case):
+    change, code, where, invalid = TAMPERING[case]
+    assert verify_package(token_package, world.trust).valid  # untouched, it is valid
+    rep = verify_package(_tamper(token_package, change), world.trust)
+    assert not rep.valid
+    named = [p for p in rep.problems if p.code == code and p.severity == "error"]
+    assert named and any(p.where == where for p in named), \
+        [(p.code, p.where) for p in rep.problems]
+    assert all(p.message and p.message[0].isupper() for p in named)  # a sentence, for people
+    verdicts = {s.index: s.verdict for s in rep.signatures}
+    assert {i for i, v in verdicts.items() if v == "invalid"} == invalid, verdicts
+
+
+def test_token_signature_from_an_untrusted_ca_is_named(world, token_package):
+    """The same token package checked against anchors that do not include its CA."""
+    rep = verify_package(token_package, [world.root.cert_der])
+    assert not rep.valid
+    untrusted = [p for p in rep.problems if p.code == "certificate-untrusted"]
+    assert {p.where for p in untrusted} == {S1, S2}
+    assert "không được cấp bởi tổ chức chứng thực tin cậy" in untrusted[0].message
+    assert [s.verdict for s in rep.signatures] == ["indeterminate", "indeterminate"]

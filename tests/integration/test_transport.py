@@ -44,25 +44,7 @@ from tests.integration.sandbox_support import (
     fake_package,
     signers_for,
 )
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """An in-memory keyring (this machine has no keyring backend)."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.values.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.values[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.values.pop((service, username), None)
+from tests.memkeyring import MemoryKeyring
 
 
 @pytest.fixture
@@ -480,3 +462,57 @@ def test_no_password_or_token_in_any_log(tmp_path, sandbox, memory_keyring, monk
 
     proxy_basic = base64.b64encode(b"proxyuser:Proxy-B\xc3\xad-M\xe1\xba\xadt-77").decode()
     assert proxy_basic not in text
+
+
+# -- the password from the OS keyring ----------------------------------------------------------
+
+def test_login_keeps_the_password_in_the_keyring_and_logs_in_again_from_it(
+        tmp_path, memory_keyring, monkeypatch, capsys):
+    """``kbnn-client login`` (password typed) keeps it in the OS keyring only; a later
+    ``queue flush`` without any password option logs in from the keyring, and again by
+    itself when the session expires in the middle of the queue."""
+    import getpass
+    import sys
+
+    from client.cli import main
+    from client.store.db import connect
+
+    srv = start_sandbox(data_dir=tmp_path / "sb", advance=0, units=[(UNIT, USER, PASSWORD)],
+                        signers=signers_for(), verifier=FakeVerifier(), pose_as_treasury=True)
+    front = FaultyTreasury(srv)
+    home_dir = tmp_path / "real-home"  # a real (not training) profile
+    try:
+        monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+        monkeypatch.setattr(getpass, "getpass", lambda prompt="": PASSWORD)
+        assert main(["--home", str(home_dir), "login", "--server", front.base_url,
+                     "--unit", UNIT, "--user", USER]) == 0
+        assert "kho khóa" in capsys.readouterr().out
+        assert list(memory_keyring.values.values()) == [PASSWORD]
+        home = Home(home_dir)
+        assert not home.is_training
+        assert PASSWORD not in (home_dir / "settings.ini").read_text(encoding="utf-8")
+        monkeypatch.setattr(getpass, "getpass", lambda prompt="": pytest.fail("asked again"))
+        conn = connect(home.db_path)
+        try:
+            queue_packages(conn, 3)
+            front.add("expire", after=1)  # the second submission finds the session expired
+            assert main(["--home", str(home_dir), "queue", "flush"]) == 0
+            assert "Đã gửi 3" in capsys.readouterr().out
+            assert front.count("POST", "/api/v1/sessions") >= 2  # logged in again, by itself
+            assert [h.status for h in front.hits if h.path == "/api/v1/submissions"] == [
+                201, 401, 201, 201]
+            assert {i.state for i in Outbox(conn).items()} == {"sent"}
+        finally:
+            conn.close()
+        # without the keyring entry (and no --password-env) it says what is missing: exit 1
+        memory_keyring.values.clear()
+        queue = connect(home.db_path)
+        try:
+            queue_packages(queue, 1, "NO-PW")
+        finally:
+            queue.close()
+        assert main(["--home", str(home_dir), "queue", "flush"]) == 1
+        assert "Chưa có mật khẩu" in capsys.readouterr().err
+    finally:
+        front.stop()
+        srv.stop()

@@ -257,3 +257,53 @@ def test_cli_backup_and_restore(home, tmp_path):
     (tmp_path / "junk.zip").write_bytes(b"junk")
     refused = cli("restore", str(tmp_path / "junk.zip"))
     assert refused.returncode == 1 and "không phải tệp sao lưu" in refused.stderr
+
+
+def _big_home(home: Home, mb: int = 10) -> None:
+    """Add incompressible package bytes so that writing the zip takes several chunks."""
+    conn = connect(home.db_path)
+    try:
+        for i in range(mb):
+            doc = {"id": f"big-{i}", "kind": "salary-table", "number": f"LON-{i}", "total": 5}
+            with transaction(conn):
+                local = DocumentRepo(conn).add_draft(json.dumps(doc).encode(), doc)
+                DocumentRepo(conn).set_package(local, os.urandom(1 << 20), "signed")
+    finally:
+        conn.close()
+
+
+def test_progress_is_reported_and_cancel_leaves_nothing(home, tmp_path):
+    _big_home(home)
+    seen: list[tuple[str, int, int]] = []
+    info = create_backup(home, tmp_path / "ok.zip", progress=lambda *a: seen.append(a))
+    phases = [p for p, _d, _t in seen]
+    assert phases[0] == "copy" and "check" in phases and phases[-1] == "write"
+    writes = [(d, t) for p, d, t in seen if p == "write"]
+    assert len(writes) >= 3 and writes[-1] == (info.db_bytes, info.db_bytes)
+    assert [d for d, _t in writes] == sorted(d for d, _t in writes)
+
+    # cancel half-way through writing: no zip, no temporary folder, a clear message
+    before = set(tmp_path.iterdir())
+    state = {"n": 0}
+
+    def cancel() -> bool:
+        state["n"] += 1
+        return state["n"] > 4
+
+    from client.backup import Cancelled
+
+    with pytest.raises(Cancelled) as exc:
+        create_backup(home, tmp_path / "cancelled.zip", cancel=cancel)
+    assert "Đã hủy" in exc.value.message
+    assert set(tmp_path.iterdir()) == before
+
+    # restore: cancelled while reading the backup, the current data is untouched
+    current = fingerprint(home)
+    state["n"] = 0
+    with pytest.raises(Cancelled):
+        restore_backup(home, tmp_path / "ok.zip", cancel=cancel)
+    assert fingerprint(home) == current
+    seen.clear()
+    restored = restore_backup(home, tmp_path / "ok.zip", progress=lambda *a: seen.append(a))
+    assert restored.documents == info.documents
+    assert [p for p, _d, _t in seen if p != "read"] == ["check", "replace"]

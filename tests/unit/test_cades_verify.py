@@ -11,6 +11,7 @@ import json
 import shutil
 import subprocess
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import unquote
 from xml.etree import ElementTree as ET
 
@@ -214,6 +215,43 @@ def test_cades_attributes(pki, signed2):
     assert pki.chief.der in certs and pki.ca.der in certs
 
 
+def test_verification_parses_the_claimed_role_without_warnings(pki, signed2, caplog):
+    """pyHanko parses claimed attributes itself; our UTF8String role must not make it
+    log "Failed to parse claimed attribute of type 'role'" (with a traceback) on every
+    verification, and nothing of ours may hide such a warning."""
+    import logging
+
+    caplog.set_level(logging.WARNING)
+    rep = verify(signed2, pki)
+    assert rep.valid, rep.problems
+    noisy = [r for r in caplog.records if r.name.startswith("pyhanko") and r.levelno >= logging.WARNING]
+    assert noisy == [], [r.getMessage() for r in noisy]
+    for name in ("pyhanko.sign.validation.status", "pyhanko.sign.validation"):
+        assert logging.getLogger(name).filters == []
+
+
+def test_claimed_role_reads_both_syntaxes():
+    """The value we write (UTF8String, CAdES practice) and RFC 5755 RoleSyntax both parse."""
+    from asn1crypto import cms as acms
+    from asn1crypto import x509 as ax509
+
+    attr = cades.role_attribute(HEAD)
+    # SEQUENCE { OID 2.5.4.72, SET { UTF8String "head-of-unit" } }
+    assert attr.dump() == bytes.fromhex("3015060355044831 0e0c0c".replace(" ", "")) + HEAD.encode()
+    again = acms.AttCertAttribute.load(attr.dump())
+    assert [v.native for v in again["values"]] == [HEAD]
+    assert again["values"][0].chosen.tag == 12  # UTF8String
+    rfc5755 = acms.AttCertAttribute({
+        "type": "role",
+        "values": [cades.ClaimedRole(name="role_syntax", value=acms.RoleSyntax({
+            "role_name": ax509.GeneralName(name="uniform_resource_identifier",
+                                           value="urn:example:head-of-unit")}))],
+    })
+    parsed = acms.AttCertAttribute.load(rfc5755.dump())
+    assert parsed["values"][0].name == "role_syntax"
+    assert parsed["values"][0].chosen["role_name"].native == "urn:example:head-of-unit"
+
+
 @pytest.mark.parametrize("attr,scheme,mech", [
     ("chief", "pss", "rsassa_pss"),
     ("ec", "ecdsa", "sha256_ecdsa"),
@@ -365,12 +403,15 @@ def test_later_manifest_not_covering_earlier_signature(pki):
     _assert_invalid(verify(pkg.to_bytes(), pki), "earlier-signature-not-covered")
 
 
-def test_signature_by_untrusted_ca(pki):
+def test_signature_by_untrusted_ca(pki, caplog):
     pkg = Package.new(DOC_BYTES, PDF)
     add_signature(pkg, CHIEF, pki.rogue, pki, chain=[pki.rogue_ca.der])
     rep = verify(pkg.to_bytes(), pki)
     _assert_invalid(rep, "certificate-untrusted")
     assert rep.signatures[0].verdict == "indeterminate"
+    # named once, as a Problem: pyHanko's own warning + traceback stays out of the user's log
+    noisy = [r for r in caplog.records if r.name.startswith("pyhanko") and r.levelno >= 30]
+    assert noisy == [], [r.getMessage() for r in noisy]
     # trusted once its CA is an anchor
     assert verify_package(pkg.to_bytes(), [pki.rogue_ca.der], check_document=stub_check).valid
 
@@ -441,3 +482,235 @@ def test_messages_are_vietnamese_and_located(pki, signed2):
     assert p.message == ("Chữ ký số của Kế toán trưởng không khớp với nội dung bảng kê "
                          "(META-INF/signature001.p7s).")
     assert p.where == "META-INF/signature001.p7s"
+
+
+# ---- the verify command ---------------------------------------------------
+
+
+def _cli_verify(tmp_path, capsys, data: bytes, ca_pem: bytes, *extra: str) -> tuple[int, str, str]:
+    from client.cli import main
+
+    (tmp_path / "p.asice").write_bytes(data)
+    (tmp_path / "ca.pem").write_bytes(ca_pem)
+    rc = main(["--home", str(tmp_path / "home"), "verify", str(tmp_path / "p.asice"),
+               "--trust", str(tmp_path / "ca.pem"), *extra])
+    captured = capsys.readouterr()
+    return rc, captured.out, captured.err
+
+
+def test_verify_json_gives_a_verdict_and_vietnamese_reasons_per_signature(pki, signed2, tmp_path,
+                                                                          capsys):
+    tampered = mutate(signed2, lambda e: e.__setitem__(
+        signature_name(2), flip(e[signature_name(2)], len(e[signature_name(2)]) - 1)))
+    rc, out, _ = _cli_verify(tmp_path, capsys, tampered, pki.ca.pem, "--json")
+    assert rc == 1
+    rep = json.loads(out)
+    assert rep["valid"] is False
+    first, second = rep["signatures"]
+    assert (first["role"], first["role_name"], first["signer_name"]) == \
+        (CHIEF, "Kế toán trưởng", "Phạm Thị Kế Toán")
+    assert first["signing_time"] and first["certificate"]["issuer"] == "KBNN Test CA"
+    assert (first["verdict"], first["verdict_vi"]) == ("valid", "hợp lệ")
+    assert (second["verdict"], second["verdict_vi"]) == ("invalid", "không hợp lệ")
+    [bad] = [r for r in second["reasons"] if r["severity"] == "error"]
+    assert bad["code"] == "signature-invalid" and bad["where"] == signature_name(2)
+    assert bad["message"].startswith("Chữ ký số của Thủ trưởng đơn vị")
+    # offline, a valid signature carries a named revocation warning, never a silent pass
+    [warn] = [r for r in first["reasons"] if r["code"] == "revocation-not-checked"]
+    assert warn["severity"] == "warning" and "chưa kiểm tra tình trạng thu hồi" in warn["message"]
+
+
+def test_verify_text_names_untrusted_as_undetermined_and_warns_offline(pki, tmp_path, capsys):
+    pkg = Package.new(DOC_BYTES, PDF)
+    add_signature(pkg, CHIEF, pki.rogue, pki, chain=[pki.rogue_ca.der])
+    rc, out, err = _cli_verify(tmp_path, capsys, pkg.to_bytes(), pki.ca.pem)
+    assert rc == 1
+    text = out + err
+    assert "KHÔNG HỢP LỆ" in text and "CHƯA XÁC ĐỊNH" in text
+    assert "không được cấp bởi tổ chức chứng thực tin cậy" in text
+    assert "chưa kiểm tra tình trạng thu hồi" in text
+
+    rc, out, err = _cli_verify(tmp_path, capsys, build(pki, signers=((CHIEF, "chief"),)),
+                               pki.ca.pem)
+    assert rc == 0
+    assert "HỢP LỆ (chưa đủ chữ ký)" in out and "HỢP LỆ" in out
+    assert "[Lưu ý]" in out + err and "chưa kiểm tra tình trạng thu hồi" in out + err
+
+
+# ---- the other rules of package-format §1/§4 --------------------------------
+
+
+def _sign_outside_profile(manifest: bytes, who: pkihelp.Issued, md: str, mech: str) -> bytes:
+    """A CMS signature made with pyHanko directly, outside what cades.sign_manifest allows."""
+    from asn1crypto import algos
+    from asn1crypto import x509 as ax509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    cert = ax509.Certificate.load(who.der)
+    h = {"sha256": hashes.SHA256(), "sha512": hashes.SHA512()}[md]
+
+    def raw(data: bytes, _hash: str) -> bytes:
+        return who.key.sign(data, padding.PKCS1v15(), h)
+
+    signer = cades.CallbackSigner(cert, [], raw, algos.SignedDigestAlgorithm({"algorithm": mech}))
+    attrs = cades.PdfCMSSignedAttributes(
+        signing_time=pkihelp.NOW,
+        cades_signed_attrs=cades.CAdESSignedAttrSpec(signer_attributes=cades.SignerAttrSpec(
+            claimed_attrs=[cades.role_attribute(CHIEF)], certified_attrs=[])))
+    return cades.run_sync(signer.async_sign_general_data(
+        manifest, md, detached=True, use_cades=True, signed_attr_settings=attrs)).dump()
+
+
+@pytest.mark.parametrize("key_bits,md,mech", [
+    (2048, "sha512", "sha512_rsa"),  # SHA-512 is not in version 1
+    (1024, "sha256", "sha256_rsa"),  # RSA below 2048 bits
+])
+def test_algorithm_outside_the_profile_is_refused(pki, key_bits, md, mech):
+    who = make_signer(pki.ca, f"RSA {key_bits}", rsa_key(7, key_bits))
+    pkg = Package.new(DOC_BYTES, PDF)
+    man = build_manifest(1, pkg.entries, pkg.data_entries(), [])
+    pkg.entries[manifest_name(1)] = man
+    pkg.entries[signature_name(1)] = _sign_outside_profile(man, who, md, mech)
+    rep = verify(pkg.to_bytes(), pki)
+    _assert_invalid(rep, "algorithm-not-allowed")
+    [p] = [p for p in rep.problems if p.code == "algorithm-not-allowed"]
+    assert "thuật toán không được phép" in p.message and p.where == signature_name(1)
+    assert rep.signatures[0].verdict == "invalid"
+
+
+def test_signing_time_in_the_future_is_a_warning(pki):
+    pkg = Package.new(DOC_BYTES, PDF)
+    add_signature(pkg, CHIEF, pki.chief, pki, when=NOW + timedelta(days=2))
+    rep = verify(pkg.to_bytes(), pki, now=NOW)
+    [p] = [p for p in rep.problems if p.code == "signing-time-in-future"]
+    assert p.severity == "warning" and "tương lai" in p.message
+    assert rep.valid  # a wrong PC clock is named, not a forgery
+
+
+def test_pdf_that_is_not_a_pdf_and_unexpected_entries_are_named(pki):
+    pkg = Package.new(DOC_BYTES, b"this is not a PDF")
+    add_signature(pkg, CHIEF, pki.chief, pki)
+    rep = verify(pkg.to_bytes(), pki)
+    _assert_invalid(rep, "pdf-invalid")
+
+    signed = build(pki, signers=((CHIEF, "chief"),))
+    rep = verify(mutate(signed, lambda e: e.__setitem__("META-INF/ghi-chu.txt", b"x")), pki)
+    _assert_invalid(rep, "entry-unexpected")
+    assert any(p.where == "META-INF/ghi-chu.txt" for p in rep.problems
+               if p.code == "entry-unexpected")
+
+
+def _tsa(ca: pkihelp.Issued, name: str) -> pkihelp.Issued:
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    key = rsa_key(8)
+    cert = (
+        cx509.CertificateBuilder()
+        .subject_name(cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, name)]))
+        .issuer_name(ca.cert.subject).public_key(key.public_key())
+        .serial_number(cx509.random_serial_number())
+        .not_valid_before(NOW - timedelta(days=30)).not_valid_after(NOW + timedelta(days=365))
+        .add_extension(cx509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .add_extension(cx509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
+                       critical=False)
+        .sign(ca.key, hashes.SHA256())
+    )
+    return pkihelp.Issued(key, cert)
+
+
+def _timestamped_package(pki: PKI, tsa: pkihelp.Issued) -> bytes:
+    from asn1crypto import keys as akeys
+    from asn1crypto import x509 as ax509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    stamper = DummyTimeStamper(
+        tsa_cert=ax509.Certificate.load(tsa.der),
+        tsa_key=akeys.PrivateKeyInfo.load(tsa.key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption())))
+    pkg = Package.new(DOC_BYTES, PDF)
+    man = build_manifest(1, pkg.entries, pkg.data_entries(), [])
+    cert = cades.x509.Certificate.load(pki.chief.der)
+    signer = cades.CallbackSigner(cert, [], raw_signer(pki.chief.key),
+                                  cades.signature_mechanism(cert, "pkcs1v15", "sha256"))
+    attrs = cades.PdfCMSSignedAttributes(
+        signing_time=NOW,
+        cades_signed_attrs=cades.CAdESSignedAttrSpec(signer_attributes=cades.SignerAttrSpec(
+            claimed_attrs=[cades.role_attribute(CHIEF)], certified_attrs=[])))
+    sig = cades.run_sync(signer.async_sign_general_data(
+        man, "sha256", detached=True, use_cades=True, timestamper=stamper,
+        signed_attr_settings=attrs)).dump()
+    pkg.entries[manifest_name(1)] = man
+    pkg.entries[signature_name(1)] = sig
+    return pkg.to_bytes()
+
+
+def test_signature_timestamp_when_present_must_verify(pki):
+    """package-format §1: an RFC 3161 signature timestamp is optional; present, it must verify."""
+    good = _timestamped_package(pki, _tsa(pki.ca, "TSA tin cậy"))
+    si = cms.ContentInfo.load(Package.from_bytes(good).entries[signature_name(1)])["content"][
+        "signer_infos"][0]
+    assert [a["type"].native for a in si["unsigned_attrs"]] == ["signature_time_stamp_token"]
+    rep = verify(good, pki)
+    assert rep.valid and "timestamp-invalid" not in rep.codes(), rep.problems
+
+    rogue = _timestamped_package(pki, _tsa(pki.rogue_ca, "TSA lạ"))
+    rep = verify(rogue, pki)
+    _assert_invalid(rep, "timestamp-invalid")
+    assert rep.signatures[0].verdict == "indeterminate"
+    assert "dấu thời gian" in next(p.message for p in rep.problems if p.code == "timestamp-invalid")
+
+
+def test_trust_anchors_national_roots_training_ca_settings_and_flag(pki, tmp_path, monkeypatch,
+                                                                   capsys):
+    """Where the verifier's anchors come from: resources/trust/, the training CA (only in
+    training mode, never the signer certificates beside it), settings.ini, --trust."""
+    from client.cli import main
+    from client.home import Home
+    from client.signing import trust as trust_mod
+
+    package = build(pki, signers=((CHIEF, "chief"),))
+    (tmp_path / "p.asice").write_bytes(package)
+
+    def verify_in(home: Path, *extra: str) -> int:
+        rc = main(["--home", str(home), "verify", str(tmp_path / "p.asice"), "--json", *extra])
+        return rc if json.loads(capsys.readouterr().out)["valid"] == (rc == 0) else -1
+
+    # a real home knows nothing of the test CA
+    real = tmp_path / "real"
+    assert verify_in(real) == 1
+    # --trust
+    (tmp_path / "ca.pem").write_bytes(pki.ca.pem)
+    assert verify_in(real, "--trust", str(tmp_path / "ca.pem")) == 0
+    # settings.ini [signing] trust
+    home = Home(real)
+    home.set("signing", "trust", str(tmp_path / "ca.pem"))
+    home.save()
+    assert verify_in(real) == 0
+
+    # training mode: training-data/pki/ca.pem is an anchor, a signer certificate there is not
+    training = tmp_path / "training"
+    home = Home(training)
+    home.set("profile", "mode", "training")
+    home.save()
+    pki_dir = home.training_dir / "pki"
+    pki_dir.mkdir(parents=True)
+    (pki_dir / "chief.pem").write_bytes(pki.chief.pem)
+    assert trust_mod.trust_anchors(Home(training)) == []
+    assert verify_in(training) == 1
+    (pki_dir / "ca.pem").write_bytes(pki.ca.pem)
+    assert trust_mod.trust_anchors(Home(training)) == [pki.ca.der]
+    assert verify_in(training) == 0
+
+    # the national roots: every certificate file in resources/trust/
+    shipped = tmp_path / "resources-trust"
+    shipped.mkdir()
+    (shipped / "README.md").write_text("not a certificate")
+    (shipped / "root.pem").write_bytes(pki.ca.pem)
+    monkeypatch.setattr(trust_mod, "resource", lambda *parts: shipped)
+    assert trust_mod.national_roots() == [pki.ca.der]
+    assert verify_in(tmp_path / "other") == 0

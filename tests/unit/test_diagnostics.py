@@ -348,3 +348,18 @@ def test_read_log_tail_spans_rotated_files_and_scrubs(home):
     tail = read_log_tail(home, 3)
     assert tail == ["x" * 100, "x" * 100, "last"]
     assert read_log_tail(Home(home.path / "empty"), 10) == []
+
+
+def test_support_bundle_carries_the_installer_preset_scrubbed(home, tmp_path, monkeypatch):
+    preset = tmp_path / "kbnn-client.ini"
+    preset.write_text("[server]\nurl = https://dvc.kbnn.example.vn/api/v1\n"
+                      "[network]\nproxy_password = Bi-Mat-Proxy-99\n", encoding="utf-16")
+    monkeypatch.setenv("KBNN_CLIENT_PRESET", str(preset))
+    report = run_diagnostics(home, only=["app"])
+    path = save_support_bundle(home, report, tmp_path / "ho-tro.zip")
+    with zipfile.ZipFile(path) as z:
+        presets = [n for n in z.namelist() if n.startswith("presets/")]
+        assert presets == ["presets/1-kbnn-client.ini"]
+        text = z.read(presets[0]).decode("utf-8")
+    assert "https://dvc.kbnn.example.vn/api/v1" in text and str(preset) in text
+    assert "Bi-Mat-Proxy-99" not in text and "proxy_password = ***" in text

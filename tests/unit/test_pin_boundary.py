@@ -302,3 +302,28 @@ def test_cli_tokens_json_lists_the_fake(cli_world, capsys):
     assert cert["has_private_key"] and cert["uids"]["MNS"] == ["1047665"]
     assert cert["subject"] == "NGUYỄN THỊ KẾ TOÁN" and cert["problems"] == []
     assert w["tok"].logins == []  # listing never logs in
+
+
+def test_cli_pin_pad_token_is_never_sent_a_pin(pki, tmp_path, capsys, monkeypatch):
+    """A token with a protected authentication path: the CLI asks nothing (not even without a
+    terminal), tells the user to type on the device, and a cancel there leaves no file."""
+    tok = make_token(pki, protected_auth=True)
+    path = str(tmp_path / "pad-pkcs11.so")
+    Path(path).write_bytes(b"")
+    use_lib_factory(path, FakeModule([tok]))
+    try:
+        w = {"tmp": tmp_path, "module": path, "tok": tok}
+        (tmp_path / "doc.json").write_bytes(DOC_BYTES)
+        (tmp_path / "ca.pem").write_bytes(pki["ca"].cert_pem())
+        monkeypatch.setenv("PIN_OK", "1234")
+        assert sign_cli(w, "pad.asice", "PIN_OK") == 0
+        assert tok.logins == ["pad"]  # the PIN from the environment was not used
+        assert "bàn phím của token" in capsys.readouterr().out
+        assert verify_package((tmp_path / "pad.asice").read_bytes(), [pki["ca"].cert_der]).valid
+
+        tok.pad_result = p11x.FunctionCancelled()
+        assert sign_cli(w, "pad2.asice", "PIN_OK") == 4
+        assert "hủy" in capsys.readouterr().err
+        assert leftovers(tmp_path, "pad2.asice") == []
+    finally:
+        use_lib_factory(path, None)

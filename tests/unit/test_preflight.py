@@ -188,6 +188,7 @@ def test_before_pin_puts_errors_first_and_never_passes_silently(pool):
     (timedelta(minutes=6), "nhanh 6 phút"),
     (timedelta(minutes=-75), "chậm 1 giờ 15 phút"),
     (timedelta(days=1, minutes=2), "nhanh 1 ngày 2 phút"),
+    (-timedelta(minutes=9, seconds=59, milliseconds=600), "chậm 10 phút"),
 ])
 def test_clock_problem(skew, expected):
     p = clock_problem(skew)

@@ -165,3 +165,45 @@ def test_crl_server_answering_404_is_a_warning(world):
         world.server.files["/sub.crl"] = saved
     assert "revocation-not-checked" in rep.codes()
     assert rep.valid
+
+
+@pytest.mark.timeout(60)
+def test_crl_server_that_never_answers_is_given_up_and_named(world):
+    """Online checks use short timeouts: a server that accepts the connection and then says
+    nothing must not hold the verification (the CLI, the GUI, the sandbox) forever."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept_and_hold() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            held.append(conn)  # read nothing, answer nothing
+
+    thread = threading.Thread(target=accept_and_hold, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/silent.crl"
+        cert = issue_signer_cert(world.sub, world.good_key.public_key(), name="MÁY CHỦ IM LẶNG",
+                                 organisation="Trường Tiểu học Kim Liên", unit_code="1047665",
+                                 crl_url=url)
+        rep = verify_package(world.package(cert, world.good_key), world.trust,
+                             check_document=stub_check, online=True, fetch_timeout=0.5)
+    finally:
+        stop.set()
+        thread.join(5)
+        for conn in held:
+            conn.close()
+        listener.close()
+    assert held, "the CRL server was never asked"
+    warn = [p for p in rep.problems if p.code == "revocation-not-checked"]
+    assert warn and warn[0].severity == "warning" and "không trả lời" in warn[0].message
+    assert rep.valid and rep.signatures[0].verdict == "valid"

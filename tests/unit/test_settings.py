@@ -145,3 +145,79 @@ def test_dates_and_money_the_vietnamese_way():
     assert format_money_vn(0) == "0 đ" and format_money_vn(-5_000) == "-5.000 đ"
     with pytest.raises(TypeError):
         format_money_vn(1.5)  # type: ignore[arg-type]
+
+
+def test_cli_proxy_password_goes_to_the_keyring_only(tmp_path, monkeypatch, capsys):
+    import keyring
+
+    from client.cli import main as cli_main
+    from client.transport.network import network_settings, proxy_password
+    from tests.memkeyring import MemoryKeyring
+
+    before = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    try:
+        home_dir = str(tmp_path / "cli")
+        monkeypatch.setenv("KBNN_PROXY_PW", "Proxy-Mat-Khau-42")
+        # the proxy account must be known first
+        assert cli_main(["--home", home_dir, "settings", "proxy-password",
+                         "--password-env", "KBNN_PROXY_PW"]) == 2
+        assert "network.proxy_user" in capsys.readouterr().err
+        for key, value in (("network.proxy_host", "10.0.0.1:3128"), ("network.proxy", "manual"),
+                           ("network.proxy_user", "nva")):
+            assert cli_main(["--home", home_dir, "settings", "set", key, value]) == 0
+        assert cli_main(["--home", home_dir, "settings", "proxy-password",
+                         "--password-env", "KBNN_PROXY_PW"]) == 0
+        assert "kho khóa" in capsys.readouterr().out
+        home = Home(home_dir)
+        assert proxy_password(network_settings(home)) == "Proxy-Mat-Khau-42"
+        assert "Proxy-Mat-Khau-42" not in home.settings_path.read_text("utf-8")
+    finally:
+        keyring.set_keyring(before)
+
+
+def test_settings_file_saved_by_notepad_and_a_damaged_one(tmp_path):
+    home_dir = tmp_path / "home"
+    home_dir.mkdir()
+    ini = home_dir / "settings.ini"
+    # Notepad's "UTF-8 with BOM"
+    ini.write_bytes("[unit]\r\nname = Trường Tiểu học Kim Liên\r\n[words]\r\nzero_tens = lẻ\r\n"
+                    .encode("utf-8-sig"))
+    s = Settings(Home(home_dir))
+    assert s.get("words.zero_tens") == "lẻ" and s.home.get("unit", "name") == "Trường Tiểu học Kim Liên"
+    assert {v.setting.key: v.source for v in s.values()}["words.zero_tens"] == "user"
+    # a damaged file: a clear Vietnamese error naming it, not a traceback
+    ini.write_text("zero_tens = lẻ\n[words\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as exc:
+        Home(home_dir)
+    assert "settings.ini" in exc.value.message and "bị hỏng" in exc.value.message
+    assert exc.value.problems[0].code == "settings-corrupt"
+
+
+def test_imported_documents_read_the_total_as_the_unit_chose(tmp_path, capsys):
+    import json
+
+    from client.cli import main as cli_main
+
+    home_dir = str(tmp_path / "home")
+    assert cli_main(["--home", home_dir, "unit", "set", "--code", "1047665", "--name",
+                     "Trường Tiểu học Kim Liên", "--treasury", "KBNN Đống Đa",
+                     "--account", "9523.1.1047665", "--account-kind", "estimate",
+                     "--prepared-by", "Trần Thị Lan"]) == 0
+    src = tmp_path / "luong.csv"
+    src.write_text("Họ và tên,Số tài khoản,Ngân hàng,Số tiền\n"
+                   "Nguyễn Văn An,0011004455667,Vietcombank,1.004.005\n"
+                   "Trần Thị Bình,0011004455668,Vietcombank,20.000\n", encoding="utf-8")
+
+    def words() -> str:
+        out = tmp_path / "doc.json"
+        assert cli_main(["--home", home_dir, "import", "salary", str(src), "-o", str(out),
+                         "--period", "2026-10"]) == 0
+        return json.loads(out.read_bytes())["total_in_words"]
+
+    # 1 024 005: the defaults, then the unit's own wording from the settings
+    assert words() == "Một triệu không trăm hai mươi tư nghìn không trăm linh năm đồng"
+    for key, value in (("words.zero_tens", "lẻ"), ("words.four", "bốn"), ("words.thousand", "ngàn")):
+        assert cli_main(["--home", home_dir, "settings", "set", key, value]) == 0
+    assert words() == "Một triệu không trăm hai mươi bốn ngàn không trăm lẻ năm đồng"
+    capsys.readouterr()

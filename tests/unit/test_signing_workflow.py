@@ -120,6 +120,19 @@ def test_invalid_document_refused(pki):
     assert exc.value.problems and all(p.severity == "error" for p in exc.value.problems)
 
 
+def test_document_changed_after_prepare_is_checked_again(pki):
+    """sign_prepared() trusts prepare()'s validation only for the very bytes it validated."""
+    prepared = prepare(DOC_BYTES, trust=pki.trust)
+    bad = dict(DOC, total=DOC["total"] + 1)
+    prepared.package.entries["document.json"] = json.dumps(bad, ensure_ascii=False).encode()
+    with pytest.raises(InvalidInput) as exc:
+        sign_prepared(prepared, CHIEF, spec(pki.chief, pki=pki))
+    assert "document-invalid" in {p.code for p in exc.value.problems}
+    # untouched, the same prepared document signs
+    assert verify_package(sign_prepared(prepare(DOC_BYTES, trust=pki.trust), CHIEF,
+                                        spec(pki.chief, pki=pki)), pki.trust).valid
+
+
 def test_tampered_package_refused(pki, chief_signed):
     pkg = Package.from_bytes(chief_signed)
     pkg.entries["document.pdf"] = pkg.entries["document.pdf"] + b"\n% changed"
@@ -196,3 +209,28 @@ def test_write_atomic(tmp_path):
 def test_role_names():
     assert workflow.ROLE_NAMES_VI[CHIEF] == "Kế toán trưởng"
     assert workflow.ROLE_NAMES_VI[HEAD] == "Thủ trưởng đơn vị"
+
+
+def test_intermediates_from_the_trust_store_go_into_the_signature():
+    """package-format §1: the signature carries the intermediates the token *or the
+    configured trust store* has, so a verifier that knows only the root accepts it."""
+    from asn1crypto import cms
+
+    from client.training.pki import create_ca, create_intermediate_ca, issue_signer_cert
+
+    root = create_ca("Gốc Quốc Gia Thử", path_length=1)
+    sub = create_intermediate_ca(root, "CA Trung Gian Thử")
+    other = create_ca("CA Không Liên Quan")
+    key = ec_key()
+    cert = issue_signer_cert(sub, key.public_key(), name="NGƯỜI KÝ QUA TRUNG GIAN",
+                             organisation="Trường Tiểu học Kim Liên", unit_code="1047665")
+    signer = SignerSpec(cert_der=cert, chain=[], scheme="ecdsa", raw_sign=raw_signer(key, "ecdsa"))
+    # the token holds no CA certificate; the trust store has root, intermediate and another CA
+    package = sign(DOC_BYTES, CHIEF, signer,
+                   trust=[root.cert_der, other.cert_der, sub.cert_der])
+    sd = cms.ContentInfo.load(Package.from_bytes(package).entries[signature_name(1)])["content"]
+    embedded = {c.chosen.dump() for c in sd["certificates"]}
+    assert sub.cert_der in embedded
+    assert root.cert_der not in embedded and other.cert_der not in embedded
+    rep = verify_package(package, [root.cert_der])  # the treasury knows only the root
+    assert rep.valid, rep.problems

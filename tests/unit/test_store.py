@@ -175,3 +175,62 @@ def test_iso_is_fixed_width_utc():
     a = db.iso(datetime(2026, 1, 1, 7, 0, tzinfo=timezone(timedelta(hours=7))))
     assert a == "2026-01-01T00:00:00.000000+00:00"
     assert db.parse_iso("2026-01-01T00:00:00Z") == db.parse_iso(a)
+
+
+def test_migration_4_moves_outbox_blobs_out_of_the_rows(tmp_path):
+    """A database from before migration 4 (packages and receipts inside the outbox rows)
+    opens with every package and receipt intact, now kept apart from the rows."""
+    from client.transport.outbox import Outbox
+
+    path = tmp_path / "old.sqlite3"
+    old = open_db(path, db.MIGRATIONS[:3])
+    package, receipt = b"PK\x03\x04" + bytes(range(256)) * 300, b"0\x82receipt"
+    now = db.iso(db.utcnow())
+    with transaction(old):
+        for n, rec in ((1, receipt), (2, None)):
+            old.execute(
+                "INSERT INTO outbox (local_id, package, package_sha256, idempotency_key, state,"
+                " submission_id, treasury_status, document_number, kind, total, receipt,"
+                " receipt_at, created_at, updated_at) VALUES (?, ?, ?, ?, 'sent', ?, ?, ?,"
+                " 'salary-table', 15000000, ?, ?, ?, ?)",
+                (n, package + bytes([n]), f"sha{n}", str(uuid.uuid4()), f"S-{n}",
+                 "paid" if rec else "received", f"BL-{n}", rec, now if rec else None, now, now))
+            old.execute("INSERT INTO status_history (outbox_id, status, at) VALUES (?, 'received', ?)",
+                        (n, now))
+    old.close()
+    conn = connect(path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 4
+        ob = Outbox(conn)
+        assert ob.package(1) == package + b"\x01" and ob.package(2) == package + b"\x02"
+        assert ob.receipt(1) == receipt and ob.receipt(2) is None
+        assert ob.get(1).has_receipt and not ob.get(2).has_receipt
+        assert [h["status"] for h in ob.history(1)] == ["received"]  # history kept
+        # the rows no longer carry the blobs
+        assert conn.execute("SELECT MAX(LENGTH(package)) FROM outbox").fetchone()[0] == 0
+        assert conn.execute("SELECT COUNT(receipt) FROM outbox").fetchone()[0] == 0
+        # the duplicate check uses an index instead of reading every package
+        plan = " ".join(r[3] for r in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT local_id FROM outbox WHERE package_sha256 = ?", ("x",)))
+        assert "outbox_sha256" in plan
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        conn.close()
+
+
+def test_summaries_list_dossiers_without_their_bytes(tmp_path):
+    from client.store.db import connect
+    from client.store.documents import DocumentRepo
+
+    conn = connect(tmp_path / "s.sqlite3")
+    repo = DocumentRepo(conn)
+    a = repo.add_draft(b'{"id":"a"}', {"id": "a", "kind": "salary", "number": "01", "total": 5,
+                                      "period": {"year": 2026, "month": 10}, "lines": 2})
+    b = repo.add_draft(b'{"id":"b"}', {"id": "b", "kind": "vouchers", "number": "02", "total": 7})
+    repo.set_package(b, b"PK-signed", "signed-partial")
+    got = repo.summaries()
+    assert [(s.local_id, s.number, s.total, s.state, s.has_package) for s in got] == [
+        (b, "02", 7, "signed-partial", True), (a, "01", 5, "draft", False)]
+    assert got[1].period == "2026-10" and got[1].lines == 2
+    assert not hasattr(got[0], "package") and not hasattr(got[0], "document_json")
