@@ -2,41 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
+from client.ui.i18n import install_language, language_of
 from client.ui.main_window import MainWindow
+
+log = logging.getLogger("client.ui.app")
 
 APP_TITLE = "KBNN Client"
 
 
-def _install_language(app: QApplication, lang: str | None) -> None:
-    """Vietnamese by default; Qt's own strings translated when a catalogue exists.
-
-    ``lang="en"`` only switches the locale (number/date formats of Qt widgets):
-    the application's own texts exist in Vietnamese only for now.
-    """
-    if lang == "en":
-        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
-        return
-    locale = QLocale(QLocale.Language.Vietnamese, QLocale.Country.Vietnam)
-    QLocale.setDefault(locale)
-    try:
-        from client.resources import resource
-
-        folders = [str(resource("i18n"))]
-    except Exception:  # resources may be absent in odd builds; Qt's folder still works
-        folders = []
-    folders.append(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
-    for name in ("qtbase_vi", "kbnn_vi"):
-        for folder in folders:
-            translator = QTranslator(app)
-            if translator.load(name, folder):
-                app.installTranslator(translator)
-                break
+def _install_language(app: QApplication, lang: str | None) -> str:
+    """Vietnamese by default; English on request (kept for callers of the old name)."""
+    return install_language(app, lang)
 
 
 def create_main_window(ctx: Any) -> MainWindow:
@@ -46,22 +28,78 @@ def create_main_window(ctx: Any) -> MainWindow:
     return window
 
 
-def run_gui(ctx: Any, argv: list[str] | None = None, *, lang: str | None = None) -> int:
-    """Show the main window over ``ctx`` and run the event loop; returns the exit code.
+def exec_app(app: QApplication) -> int:
+    """Run the event loop until the window closes (tests replace this: a second
+    ``QApplication.exec()`` in one process leaves Qt shutting down)."""
+    return int(app.exec())
 
-    The caller still owns ``ctx`` (and closes it afterwards); the window gives
-    the context its database connection back before this returns.
-    """
+
+def ensure_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
         app = QApplication(list(argv) if argv is not None else sys.argv[:1])
     app.setApplicationName(APP_TITLE)
     app.setApplicationDisplayName(APP_TITLE)
     app.setOrganizationName("KBNN Client")
-    _install_language(app, lang)
-    window = create_main_window(ctx)
-    window.show()
+    return app  # type: ignore[return-value]
+
+
+def run_first_run(ctx: Any) -> bool:
+    """Show the setup wizard when a real profile is not set up yet; False if the person quit it."""
+    from client.firstrun import needs_first_run
+
+    if not needs_first_run(ctx.home):
+        return True
+    from client.ui.setup_wizard import SetupWizard
+
+    wizard = SetupWizard(ctx.home)
+    accepted = wizard.exec() == SetupWizard.DialogCode.Accepted
+    ctx.home.reload()
+    ctx.reset_api()
+    return accepted or not needs_first_run(ctx.home)
+
+
+def _restore(ctx: Any, path: str) -> None:
+    """Restore a backup after the window closed (the database must be free)."""
+    from client.backup import restore_backup
+    from client.errors import KbnnError
+
+    ctx.close()  # the caller closes it again: closing twice is harmless
     try:
-        return int(app.exec())
-    finally:
-        window.shutdown()
+        info = restore_backup(ctx.home, path)
+    except (KbnnError, OSError) as exc:
+        QMessageBox.warning(None, QApplication.translate("app", "Không khôi phục được"), str(exc))
+        return
+    QMessageBox.information(
+        None, QApplication.translate("app", "Đã khôi phục"),
+        QApplication.translate("app", "Đã khôi phục %1 hồ sơ. Hãy mở lại phần mềm.")
+        .replace("%1", str(info.documents)))
+
+
+def run_gui(ctx: Any, argv: list[str] | None = None, *, lang: str | None = None) -> int:
+    """Show the main window over ``ctx`` and run the event loop; returns the exit code.
+
+    ``lang`` (``--lang``) wins over the language chosen in the settings (until the
+    person changes it in the settings, which reopens the window in that language). The
+    caller still owns ``ctx`` (and closes it afterwards); the window gives the
+    context its database connection back before this returns.
+    """
+    app = ensure_app(argv)
+    install_language(app, lang or language_of(ctx))
+    if not ctx.training and not run_first_run(ctx):
+        return 0
+    while True:
+        window = create_main_window(ctx)
+        window.show()
+        try:
+            code = exec_app(app)
+        finally:
+            window.shutdown()
+        if window.pending_restore:
+            _restore(ctx, window.pending_restore)
+            return code
+        if not window.relaunch:
+            return code
+        # the language changed in the settings: a new window, built in that language
+        install_language(app, language_of(ctx))
+        window.deleteLater()

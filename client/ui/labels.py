@@ -1,53 +1,59 @@
-"""Vietnamese labels for what the GUI shows (roles, kinds, states, verdicts).
+"""Labels for what the GUI shows (roles, kinds, states, verdicts).
 
-Pure functions, no Qt: the table model and the dialogs format through here.
+Pure functions: the table models and the dialogs format through here. The
+texts are Vietnamese in the source and translated through Qt's catalogues
+(``translate("labels", ...)``; see :mod:`client.ui.i18n`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
 from client.money import format_vnd
+
+translate = QCoreApplication.translate
 
 VN_TZ = timezone(timedelta(hours=7))
 
 ROLE_LABELS = {
-    "chief-accountant": "Kế toán trưởng",
-    "head-of-unit": "Thủ trưởng đơn vị",
+    "chief-accountant": QT_TRANSLATE_NOOP("labels", "Kế toán trưởng"),
+    "head-of-unit": QT_TRANSLATE_NOOP("labels", "Thủ trưởng đơn vị"),
 }
 
 KIND_LABELS = {
-    "salary-table": "Bảng thanh toán (Mẫu 09)",
-    "voucher-list": "Bảng kê chứng từ (Mẫu 07)",
+    "salary-table": QT_TRANSLATE_NOOP("labels", "Bảng thanh toán (Mẫu 09)"),
+    "voucher-list": QT_TRANSLATE_NOOP("labels", "Bảng kê chứng từ (Mẫu 07)"),
 }
 
 DOCUMENT_STATE_LABELS = {
-    "draft": "Bản nháp — chờ Kế toán trưởng ký",
-    "signed-partial": "Chờ Thủ trưởng đơn vị ký",
-    "signed": "Đã ký đủ — chờ gửi",
-    "queued": "Đang chờ gửi",
-    "sent": "Đã gửi — Đã tiếp nhận",
-    "accepted": "Đã kiểm soát, chờ thanh toán",
-    "rejected": "Bị từ chối",
-    "paid": "Đã thanh toán",
+    "draft": QT_TRANSLATE_NOOP("labels", "Bản nháp — chờ Kế toán trưởng ký"),
+    "signed-partial": QT_TRANSLATE_NOOP("labels", "Chờ Thủ trưởng đơn vị ký"),
+    "signed": QT_TRANSLATE_NOOP("labels", "Đã ký đủ — chờ gửi"),
+    "queued": QT_TRANSLATE_NOOP("labels", "Đang chờ gửi"),
+    "sent": QT_TRANSLATE_NOOP("labels", "Đã gửi — Đã tiếp nhận"),
+    "accepted": QT_TRANSLATE_NOOP("labels", "Đã kiểm soát, chờ thanh toán"),
+    "rejected": QT_TRANSLATE_NOOP("labels", "Bị từ chối"),
+    "paid": QT_TRANSLATE_NOOP("labels", "Đã thanh toán"),
 }
 
 TREASURY_STATUS_LABELS = {
-    "received": "Đã gửi — Đã tiếp nhận",
-    "accepted": "Đã kiểm soát, chờ thanh toán",
-    "rejected": "Bị từ chối",
-    "paid": "Đã thanh toán",
+    "received": QT_TRANSLATE_NOOP("labels", "Đã gửi — Đã tiếp nhận"),
+    "accepted": QT_TRANSLATE_NOOP("labels", "Đã kiểm soát, chờ thanh toán"),
+    "rejected": QT_TRANSLATE_NOOP("labels", "Bị từ chối"),
+    "paid": QT_TRANSLATE_NOOP("labels", "Đã thanh toán"),
 }
 
 VERDICT_LABELS = {
-    "valid": "Hợp lệ",
-    "ok": "Hợp lệ",
-    "passed": "Hợp lệ",
-    "invalid": "Không hợp lệ",
-    "failed": "Không hợp lệ",
-    "indeterminate": "Chưa xác định",
-    "unknown": "Chưa xác định",
-    "warning": "Hợp lệ (có cảnh báo)",
+    "valid": QT_TRANSLATE_NOOP("labels", "Hợp lệ"),
+    "ok": QT_TRANSLATE_NOOP("labels", "Hợp lệ"),
+    "passed": QT_TRANSLATE_NOOP("labels", "Hợp lệ"),
+    "invalid": QT_TRANSLATE_NOOP("labels", "Không hợp lệ"),
+    "failed": QT_TRANSLATE_NOOP("labels", "Không hợp lệ"),
+    "indeterminate": QT_TRANSLATE_NOOP("labels", "Chưa xác định"),
+    "unknown": QT_TRANSLATE_NOOP("labels", "Chưa xác định"),
+    "warning": QT_TRANSLATE_NOOP("labels", "Hợp lệ (có cảnh báo)"),
 }
 
 try:  # the core's own table wins when it is there
@@ -61,11 +67,11 @@ except Exception:  # pragma: no cover - the core is being written alongside
 def role_label(role: str | None) -> str:
     if not role:
         return ""
-    return ROLE_LABELS.get(role, role)
+    return translate("labels", ROLE_LABELS.get(role, role))
 
 
 def kind_label(kind: str | None) -> str:
-    return KIND_LABELS.get(kind or "", kind or "")
+    return translate("labels", KIND_LABELS.get(kind or "", kind or ""))
 
 
 def period_label(period: object) -> str:
@@ -120,11 +126,11 @@ def date_label(value: object) -> str:
 
 def verdict_label(verdict: object) -> str:
     if verdict is True:
-        return "Hợp lệ"
+        return translate("labels", "Hợp lệ")
     if verdict is False:
-        return "Không hợp lệ"
+        return translate("labels", "Không hợp lệ")
     key = str(verdict or "").strip().lower()
-    return VERDICT_LABELS.get(key, str(verdict or ""))
+    return translate("labels", VERDICT_LABELS.get(key, str(verdict or "")))
 
 
 def verdict_is_good(verdict: object) -> bool | None:
@@ -144,6 +150,7 @@ def status_label(state: str, outbox_item: object | None = None) -> str:
         treasury = getattr(outbox_item, "treasury_status", None)
         if treasury:
             label = TREASURY_STATUS_LABELS.get(treasury) or getattr(outbox_item, "status_text", "") or treasury
+            label = translate("labels", label)
             reason = getattr(outbox_item, "reason", None)
             if treasury == "rejected" and reason:
                 label = f"{label}: {reason}"
@@ -151,12 +158,37 @@ def status_label(state: str, outbox_item: object | None = None) -> str:
         ob_state = getattr(outbox_item, "state", "") or ""
         if ob_state == "needs-attention":
             why = getattr(outbox_item, "reason", None) or getattr(outbox_item, "last_error", None)
-            return f"Kho bạc không nhận, cần xử lý: {why}" if why else "Kho bạc không nhận, cần xử lý"
+            text = translate("labels", "Kho bạc không nhận, cần xử lý")
+            return f"{text}: {why}" if why else text
         if ob_state in ("queued", "sending"):
             attempts = getattr(outbox_item, "attempts", 0) or 0
             if ob_state == "sending":
-                return "Đang gửi Kho bạc…"
+                return translate("labels", "Đang gửi Kho bạc…")
             if attempts:
-                return f"Đang chờ gửi (đã thử {attempts} lần)"
-            return "Đang chờ gửi"
-    return DOCUMENT_STATE_LABELS.get(state, state)
+                return translate("labels", "Đang chờ gửi (đã thử %1 lần)").replace("%1", str(attempts))
+            return translate("labels", "Đang chờ gửi")
+    return translate("labels", DOCUMENT_STATE_LABELS.get(state, state))
+
+
+# What the outbox does with an item (local state), for the outbox view.
+OUTBOX_STATE_LABELS = {
+    "queued": QT_TRANSLATE_NOOP("labels", "Chờ gửi"),
+    "retrying": QT_TRANSLATE_NOOP("labels", "Chờ gửi lại"),
+    "sending": QT_TRANSLATE_NOOP("labels", "Đang gửi"),
+    "sent": QT_TRANSLATE_NOOP("labels", "Đã gửi"),
+    "needs-attention": QT_TRANSLATE_NOOP("labels", "Cần xử lý"),
+    "cancelled": QT_TRANSLATE_NOOP("labels", "Đã hủy"),
+}
+
+
+def outbox_state_label(item: object) -> str:
+    state = getattr(item, "state", "") or ""
+    if state == "queued" and (getattr(item, "attempts", 0) or 0):
+        state = "retrying"
+    return translate("labels", OUTBOX_STATE_LABELS.get(state, state))
+
+
+def treasury_status_label(status: str | None) -> str:
+    if not status:
+        return ""
+    return translate("labels", TREASURY_STATUS_LABELS.get(status, status))

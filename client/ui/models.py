@@ -5,15 +5,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QBrush, QColor
 
 from client.ui.labels import kind_label, money_label, period_label, status_label, time_label
 
-COLUMNS = ("Số", "Loại", "Kỳ", "Tổng tiền", "Trạng thái", "Cập nhật")
+COLUMNS = (QT_TRANSLATE_NOOP("DossierModel", "Số"), QT_TRANSLATE_NOOP("DossierModel", "Loại"),
+           QT_TRANSLATE_NOOP("DossierModel", "Kỳ"), QT_TRANSLATE_NOOP("DossierModel", "Tổng tiền"),
+           QT_TRANSLATE_NOOP("DossierModel", "Trạng thái"),
+           QT_TRANSLATE_NOOP("DossierModel", "Cập nhật"))
 COL_NUMBER, COL_KIND, COL_PERIOD, COL_TOTAL, COL_STATUS, COL_UPDATED = range(6)
 
 LocalIdRole = Qt.ItemDataRole.UserRole + 1
 StateRole = Qt.ItemDataRole.UserRole + 2
+RowRole = Qt.ItemDataRole.UserRole + 3  # the DossierRow itself (filters, actions)
+
+# The stages a dossier goes through, as the list's filter offers them.
+STAGE_COLOURS = {"rejected": "#b71c1c", "attention": "#b71c1c", "paid": "#1b5e20",
+                 "accepted": "#1b5e20"}
+STAGES = ("draft", "head", "signed", "queued", "attention", "sent", "accepted", "rejected", "paid")
 
 
 @dataclass(frozen=True)
@@ -36,6 +53,23 @@ class DossierRow:
     @property
     def treasury_status(self) -> str | None:
         return getattr(self.outbox, "treasury_status", None) if self.outbox is not None else None
+
+    @property
+    def stage(self) -> str:
+        """One of ``STAGES``: where the dossier is on its way to "paid"."""
+        treasury = self.treasury_status
+        if treasury in ("accepted", "rejected", "paid"):
+            return treasury
+        if treasury or self.state in ("sent", "accepted", "rejected", "paid"):
+            return {"sent": "sent"}.get(self.state, self.state if self.state in STAGES else "sent")
+        ob_state = getattr(self.outbox, "state", "") if self.outbox is not None else ""
+        if ob_state == "needs-attention":
+            return "attention"
+        if ob_state in ("queued", "sending") or self.state == "queued":
+            return "queued"
+        if ob_state == "sent":
+            return "sent"
+        return {"draft": "draft", "signed-partial": "head", "signed": "signed"}.get(self.state, "draft")
 
     @property
     def in_outbox(self) -> bool:
@@ -111,7 +145,7 @@ class DossierModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
+            return QCoreApplication.translate("DossierModel", COLUMNS[section])
         if role == Qt.ItemDataRole.TextAlignmentRole and section == COL_TOTAL:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -139,8 +173,15 @@ class DossierModel(QAbstractTableModel):
             if col == COL_TOTAL:
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and col == COL_STATUS:
+            colour = STAGE_COLOURS.get(r.stage)
+            return QBrush(QColor(colour)) if colour else None
         if role == LocalIdRole:
             return r.local_id
         if role == StateRole:
             return r.state
+        if role == RowRole:
+            return r
+        if role == Qt.ItemDataRole.UserRole and col == COL_TOTAL:
+            return r.total  # sorting by amount, not by its text
         return None

@@ -1,270 +1,106 @@
-"""The signing dialogs and the flow that ties them together.
+"""The signing flow and the legacy certificate table.
 
-certificate picker → token flags checked (locked: refuse; low/final try:
-warn) → PIN dialog → ``ctx.sign`` on the background runner, with a busy
+``SignFlow``: the core's gate for a draft (errors refuse; warnings need a
+recorded confirmation — ``ctx.signing_gate`` / ``ctx.confirm_warnings``) →
+tokens, certificates and what the treasury says (registered signers, clock)
+→ certificate picker (``cert_picker``) → what is known before the PIN
+(``preflight.before_pin``: locked refuses, warnings shown) → PIN dialog
+(``pin_dialog``) → ``ctx.sign`` on the background runner, with a busy
 indicator → a wrong PIN is shown (the message says how many tries remain)
 and never retried by itself.
 
 The PIN is read from the line edit once, handed to the background call and
 dropped: it is never logged, stored or kept in an attribute.
+The certificate picker is ``cert_picker.CertificatePicker``.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QDialog,
-    QDialogButtonBox,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
-from client.errors import KbnnError, Problem, TokenError
-from client.ui.labels import date_label, role_label
+from client.errors import KbnnError, TokenError
+from client.ui.labels import role_label
+from client.ui.pin_dialog import PinDialog, ask_pin
+
+__all__ = ["PinDialog", "SignFlow", "ask_pin", "choose_certificate", "confirm_warnings_dialog"]
 
 if TYPE_CHECKING:
     from client.ui.main_window import MainWindow
 
 log = logging.getLogger("client.ui.sign")
+translate = QCoreApplication.translate
 
 CertChooser = Callable[[QWidget, str, list], Any]  # (parent, role, entries) -> entry | None
 PinProvider = Callable[[QWidget, str, Any, Any, list], "str | None"]  # (parent, role, entry, token, warnings)
 
 
-@dataclass
-class Candidate:
-    """A certificate entry with its facts and why it cannot be used (if it cannot)."""
-
-    entry: Any
-    info: Any | None
-    problems: list[Problem]
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity != "error"]
-
-    @property
-    def usable(self) -> bool:
-        return self.info is not None and not self.errors
-
-
-def describe(entry: Any) -> Candidate:
-    from client.signing.certs import cert_info, check_usable
-
-    try:
-        info = cert_info(entry.cert_der)
-    except KbnnError as exc:
-        return Candidate(entry, None, exc.problems or [Problem("cert-unreadable", exc.message)])
-    return Candidate(entry, info, check_usable(info))
-
-
-def identifiers(info: Any) -> str:
-    parts = []
-    for key in ("MNS", "MST", "CCCD", "CMND"):
-        for value in (info.uids or {}).get(key, []):
-            parts.append(f"{key}: {value}")
-    return "; ".join(parts)
-
-
-def _bold(text: str) -> QLabel:
-    label = QLabel(text)
-    font = label.font()
-    font.setBold(True)
-    label.setFont(font)
-    return label
-
-
-def _buttons(ok_text: str) -> QDialogButtonBox:
-    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-    box.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
-    box.button(QDialogButtonBox.StandardButton.Cancel).setText("Hủy")
-    return box
-
-
-class CertificateDialog(QDialog):
-    """Pick the signing certificate; only usable ones can be selected."""
-
-    COLUMNS = ("Người sở hữu", "Tổ chức", "MNS / MST", "Cấp bởi", "Hiệu lực đến", "Token", "Tình trạng")
-
-    def __init__(self, role: str, entries: list, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"Chọn chứng thư số để ký — {role_label(role)}")
-        self.setObjectName("certificateDialog")
-        self.role = role
-        self.candidates = [describe(e) for e in entries]
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(_bold(f"Ký với vai trò: {role_label(role)}"))
-        layout.addWidget(QLabel("Chọn chứng thư số trên token của bạn. Chứng thư không dùng được "
-                                "được hiển thị mờ kèm lý do."))
-        self.table = QTableWidget(len(self.candidates), len(self.COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        grey = QBrush(QColor("#808080"))
-        first_usable = -1
-        for row, cand in enumerate(self.candidates):
-            info = cand.info
-            if info is not None:
-                status = "Dùng được" if not cand.problems else "; ".join(p.message for p in cand.problems)
-                values = (info.subject_cn, info.organisation, identifiers(info), info.issuer_cn,
-                          date_label(info.not_after), cand.entry.token_label, status)
-            else:
-                values = ("(không đọc được)", "", "", "", "", cand.entry.token_label,
-                          "; ".join(p.message for p in cand.problems))
-            for col, value in enumerate(values):
-                item = QTableWidgetItem(str(value or ""))
-                if cand.usable:
-                    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
-                else:
-                    item.setFlags(Qt.ItemFlag.NoItemFlags)
-                    item.setForeground(grey)
-                item.setToolTip(values[-1])
-                self.table.setItem(row, col, item)
-            if cand.usable and first_usable < 0:
-                first_usable = row
-        layout.addWidget(self.table)
-        self.empty_label = QLabel("Không có chứng thư số nào dùng được để ký. Hãy cắm token, hoặc liên hệ "
-                                  "nhà cung cấp chữ ký số.")
-        self.empty_label.setVisible(first_usable < 0)
-        self.empty_label.setStyleSheet("color: #b71c1c;")
-        layout.addWidget(self.empty_label)
-        self.buttons = _buttons("Chọn")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-        self.table.itemSelectionChanged.connect(self._update_ok)
-        self.table.doubleClicked.connect(lambda _i: self.accept() if self.selected() else None)
-        if first_usable >= 0:
-            self.table.selectRow(first_usable)
-        self._update_ok()
-        self.resize(900, 320)
-
-    def _update_ok(self) -> None:
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.selected() is not None)
-
-    def select_row(self, row: int) -> None:
-        self.table.clearSelection()
-        self.table.selectRow(row)
-
-    def selected(self) -> Any | None:
-        rows = {i.row() for i in self.table.selectedItems()}
-        if len(rows) != 1:
-            return None
-        cand = self.candidates[rows.pop()]
-        return cand.entry if cand.usable else None
-
-
-class PinDialog(QDialog):
-    """Ask for the token PIN (or tell the user to type it on the token's own keypad)."""
-
-    def __init__(self, role: str, token_label: str, signer: str = "", warnings: list | None = None,
-                 protected_auth_path: bool = False, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("pinDialog")
-        self.setWindowTitle("Nhập mã PIN của token")
-        self.protected_auth_path = protected_auth_path
-        layout = QVBoxLayout(self)
-        layout.addWidget(_bold(f"Ký với vai trò: {role_label(role)}"))
-        if signer:
-            layout.addWidget(QLabel(f"Người ký: {signer}"))
-        layout.addWidget(QLabel(f"Token: {token_label}"))
-        self.warning_labels: list[QLabel] = []
-        for w in warnings or []:
-            label = QLabel(getattr(w, "message", str(w)))
-            label.setWordWrap(True)
-            label.setStyleSheet("color: #b71c1c; font-weight: bold;")
-            self.warning_labels.append(label)
-            layout.addWidget(label)
-        self.edit: QLineEdit | None = None
-        if protected_auth_path:
-            layout.addWidget(_bold("Nhập PIN trên bàn phím của token"))
-        else:
-            layout.addWidget(QLabel("Mã PIN:"))
-            self.edit = QLineEdit(self)
-            self.edit.setObjectName("pinEdit")
-            self.edit.setEchoMode(QLineEdit.EchoMode.Password)
-            self.edit.setMaxLength(64)
-            self.edit.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, False)
-            self.edit.textChanged.connect(self._update_ok)
-            layout.addWidget(self.edit)
-        self.buttons = _buttons("Ký" if not protected_auth_path else "Tiếp tục")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-        self._update_ok()
-        if self.edit is not None:
-            self.edit.setFocus()
-
-    @property
-    def ok_button(self):
-        return self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-
-    def _update_ok(self) -> None:
-        self.ok_button.setEnabled(self.edit is None or bool(self.edit.text()))
-
-    def take_pin(self) -> str:
-        """The PIN typed ("" on a protected authentication path); the field is cleared."""
-        if self.edit is None:
-            return ""
-        pin = self.edit.text()
-        self.edit.clear()
-        return pin
-
-    def done(self, result: int) -> None:
-        if result != QDialog.DialogCode.Accepted and self.edit is not None:
-            self.edit.clear()
-        super().done(result)
-
-
 def choose_certificate(parent: QWidget, role: str, entries: list) -> Any | None:
-    """The default ``cert_chooser``: a modal ``CertificateDialog``."""
-    dialog = CertificateDialog(role, entries, parent)
+    """The default ``cert_chooser``: a modal ``CertificatePicker`` (``cert_picker``).
+
+    What the running ``SignFlow`` learnt before (the unit, the treasury's
+    registered signers and clock) reaches the picker through
+    ``parent.picker_facts``.
+    """
+    from client.ui.cert_picker import pick_certificate
+
+    return pick_certificate(parent, role, entries, getattr(parent, "picker_facts", None))
+
+
+def confirm_warnings_dialog(parent: QWidget, warnings: list) -> bool:
+    """The default ``warning_confirmer``: the warnings listed, "checked, sign anyway" or go back."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown = "\n".join(f"• {p.message}" for p in warnings[:15])
+    more = len(warnings) - 15
+    if more > 0:
+        shown += "\n" + translate("SignFlow", "… và %d cảnh báo khác.") % more
+    box = QMessageBox(QMessageBox.Icon.Warning, translate("SignFlow", "Xác nhận cảnh báo"),
+                      translate("SignFlow", "Hồ sơ còn %d cảnh báo. Bạn đã kiểm tra và vẫn muốn ký?")
+                      % len(warnings), QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                      parent)
+    box.setInformativeText(shown)
+    box.button(QMessageBox.StandardButton.Yes).setText(translate("SignFlow", "Đã kiểm tra, vẫn ký"))
+    box.button(QMessageBox.StandardButton.No).setText(translate("SignFlow", "Quay lại"))
     try:
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            return dialog.selected()
-        return None
+        return box.exec() == QMessageBox.StandardButton.Yes
     finally:
-        dialog.deleteLater()
+        box.deleteLater()
 
 
-def ask_pin(parent: QWidget, role: str, entry: Any, token: Any, warnings: list) -> str | None:
-    """The default ``pin_provider``: a modal ``PinDialog``; ``None`` when cancelled."""
-    signer = ""
+def unit_code_of(prepared: Any) -> str | None:
+    doc = getattr(prepared, "document", None)
+    unit = doc.get("unit") if isinstance(doc, dict) else None
+    code = unit.get("code") if isinstance(unit, dict) else None
+    return str(code) if code else None
+
+
+def treasury_facts(ctx: Any, unit_code: str | None, role: str | None = None) -> Any:
+    """``PickerFacts`` with what the treasury says and the certificate remembered for ``role``
+    (worker thread; never raises)."""
+    from client.signing.preflight import OnlineFacts, online_facts
+    from client.ui.cert_picker import PickerFacts
+
     try:
-        from client.signing.certs import cert_info
-
-        signer = cert_info(entry.cert_der).subject_cn
-    except Exception:  # a bad certificate was already refused by the picker
-        pass
-    dialog = PinDialog(role, getattr(token, "label", "") or entry.token_label, signer, warnings,
-                       bool(getattr(token, "protected_auth_path", False)), parent)
-    try:
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            return dialog.take_pin()
-        return None
-    finally:
-        dialog.deleteLater()
+        api = ctx.api()
+    except KbnnError as exc:
+        online = OnlineFacts.not_checked(exc.message)
+    else:
+        online = online_facts(api, unit_code)
+    preferred = None
+    home = getattr(ctx, "home", None)
+    if role and home is not None:
+        try:
+            preferred = home.get("signers", role) or None
+        except Exception:  # noqa: BLE001 - a remembered choice is only a preference
+            preferred = None
+    return PickerFacts(unit_code=unit_code, online=online, preferred=preferred)
 
 
 class SignFlow(QObject):
@@ -284,46 +120,97 @@ class SignFlow(QObject):
         self.role: str = prepared.next_role
 
     def start(self) -> None:
+        """Gate (errors refuse, warnings need a recorded confirmation), then the tokens."""
+        ctx, local_id = self.window.ctx, self.local_id
+
+        def gate() -> Any:
+            if not hasattr(ctx, "signing_gate") or ctx.documents.get(local_id).state != "draft":
+                return None  # later signatures are not re-gated (the core does the same)
+            return ctx.signing_gate(local_id)
+
+        self.window.set_busy(True, translate("SignFlow", "Đang kiểm tra hồ sơ trước khi ký…"))
+        self.window.runner.submit(gate, self._on_gate, self._on_failed)
+
+    def _on_gate(self, gate: Any) -> None:
+        self.window.set_busy(False)
+        if gate is not None and gate.errors:
+            shown = "\n".join(f"  - {p.message}" for p in gate.errors[:10])
+            self._fail(translate("SignFlow", "Chưa ký được: hồ sơ còn %d lỗi phải sửa:") % len(gate.errors)
+                       + "\n" + shown)
+            return
+        if gate is not None and gate.unconfirmed:
+            confirmer = getattr(self.window, "warning_confirmer", None)
+            if confirmer is None:  # this window offers no confirmation: refuse before the PIN
+                shown = "\n".join(f"  - {p.message}" for p in gate.unconfirmed[:10])
+                self._fail(translate("SignFlow", "Chưa ký được: còn %d cảnh báo chưa được xác nhận:")
+                           % len(gate.unconfirmed) + "\n" + shown)
+                return
+            if not confirmer(self.window, list(gate.unconfirmed)):
+                self._cancel()
+                return
+            ctx, local_id = self.window.ctx, self.local_id
+            codes = sorted({p.code for p in gate.unconfirmed})
+            doc = getattr(self.prepared, "document", None)
+            by = str((doc or {}).get("prepared_by") or "") or translate("SignFlow", "Người dùng phần mềm")
+            self.window.set_busy(True, translate("SignFlow", "Đang ghi nhận xác nhận cảnh báo…"))
+            self.window.runner.submit(lambda: ctx.confirm_warnings(local_id, codes, by),
+                                      lambda _r: self._load(), self._on_failed)
+            return
+        self._load()
+
+    def _load(self) -> None:
         ctx = self.window.ctx
         role = self.role
+        unit_code = unit_code_of(self.prepared)
 
-        def load() -> tuple[list, list]:
+        def load() -> tuple[list, list, Any]:
             entries = ctx.signing_candidates(role)
             tokens = ctx.tokens().tokens()
-            return entries, tokens
+            return entries, tokens, treasury_facts(ctx, unit_code, role)
 
-        self.window.set_busy(True, "Đang đọc token…")
+        self.window.set_busy(True, translate("SignFlow", "Đang đọc token…"))
         self.window.runner.submit(load, self._on_candidates, self._on_failed)
 
     # -- steps (UI thread) ------------------------------------------------------
-    def _on_candidates(self, result: tuple[list, list]) -> None:
+    def _on_candidates(self, result: tuple) -> None:
+        """``result``: (entries, tokens) or (entries, tokens, PickerFacts)."""
         self.window.set_busy(False)
-        entries, tokens = result
+        entries, tokens = result[0], result[1]
+        facts = result[2] if len(result) > 2 else None
+        self.window.picker_facts = facts
         if not entries:
-            self._fail("Không tìm thấy chứng thư số nào có khóa ký trên token. Hãy cắm token "
-                       "chữ ký số rồi thử lại.")
+            self._fail(translate("SignFlow", "Không tìm thấy chứng thư số nào có khóa ký trên token. "
+                                             "Hãy cắm token chữ ký số rồi thử lại."))
             return
         entry = self.window.cert_chooser(self.window, self.role, entries)
         if entry is None:
             self._cancel()
             return
-        cand = describe(entry)
+        from client.signing.preflight import before_pin, describe_candidate
+
+        online = facts.online if facts is not None else None
+        cand = describe_candidate(entry, facts.unit_code if facts else None, self.role,
+                                  online.registered if online is not None else None)
         if not cand.usable:
-            self._fail("Chứng thư số đã chọn không dùng được để ký:\n"
+            self._fail(translate("SignFlow", "Chứng thư số đã chọn không dùng được để ký:") + "\n"
                        + "\n".join(f"  - {p.message}" for p in cand.errors))
             return
         token = next((t for t in tokens if getattr(t, "serial", None) == entry.token_serial), None)
         if token is None:
-            self._fail(f"Không tìm thấy token «{entry.token_label}». Hãy cắm lại token rồi thử lại.")
+            self._fail(translate("SignFlow", "Không tìm thấy token «%s». Hãy cắm lại token rồi thử lại.")
+                       % entry.token_label)
             return
-        from client.app import pin_problems_before_asking
+        if online is None:  # the treasury was not asked: only the certificate and the token
+            from client.app import pin_problems_before_asking
 
-        problems = pin_problems_before_asking(token)
+            problems = pin_problems_before_asking(token) + cand.problems
+        else:
+            problems = before_pin(cand, token, online)
         errors = [p for p in problems if p.severity == "error"]
         if errors:
             self._fail("\n".join(p.message for p in errors))
             return
-        warnings = [p for p in problems if p.severity != "error"] + cand.warnings
+        warnings = [p for p in problems if p.severity != "error"]
         pin = self.window.pin_provider(self.window, self.role, entry, token, warnings)
         if pin is None:
             self._cancel()
@@ -332,7 +219,8 @@ class SignFlow(QObject):
 
     def _sign(self, entry: Any, pin: str | None) -> None:
         ctx, local_id, role, prepared = self.window.ctx, self.local_id, self.role, self.prepared
-        self.window.set_busy(True, f"Đang ký với vai trò {role_label(role)}… (làm theo hướng dẫn trên token nếu có)")
+        self.window.set_busy(True, translate("SignFlow", "Đang ký với vai trò %s… (làm theo hướng dẫn trên "
+                                                         "token nếu có)") % role_label(role))
 
         def job() -> None:
             ctx.sign(local_id, role, entry, pin, prepared=prepared)
@@ -342,7 +230,7 @@ class SignFlow(QObject):
 
     def _on_signed(self, _result: Any) -> None:
         self.window.set_busy(False)
-        message = f"Đã ký số với vai trò {role_label(self.role)}."
+        message = translate("SignFlow", "Đã ký số với vai trò %s.") % role_label(self.role)
         self.finished.emit(True, message)
         self.deleteLater()
 
@@ -354,15 +242,17 @@ class SignFlow(QObject):
         if isinstance(exc, KbnnError):
             self._fail(str(exc), exc)
         else:
-            self._fail(f"Lỗi không mong đợi khi ký: {type(exc).__name__}: {exc}", exc)
+            self._fail(translate("SignFlow", "Lỗi không mong đợi khi ký: %s") % f"{type(exc).__name__}: {exc}",
+                       exc)
 
     def _fail(self, message: str, exc: Exception | None = None) -> None:
-        title = "Sai mã PIN" if isinstance(exc, TokenError) and exc.code == "pin-incorrect" else "Không ký được"
+        title = (translate("SignFlow", "Sai mã PIN") if isinstance(exc, TokenError) and exc.code == "pin-incorrect"
+                 else translate("SignFlow", "Không ký được"))
         self.window.show_error(title, message)
         self.finished.emit(False, message)
         self.deleteLater()
 
     def _cancel(self) -> None:
-        self.window.statusBar().showMessage("Đã hủy ký.", 5000)
+        self.window.statusBar().showMessage(translate("SignFlow", "Đã hủy ký."), 5000)
         self.finished.emit(False, "")
         self.deleteLater()

@@ -53,6 +53,12 @@ def window(qtbot, ctx) -> Iterator:
     from client.ui.app import create_main_window
 
     win = create_main_window(ctx)
+    # The shared training profile collects dossiers across tests (the same month is
+    # then "already submitted"): warnings are accepted here and kept for assertions,
+    # instead of a modal box that would wait for a click.
+    win.confirmed_warnings = []
+    win.warning_confirmer = lambda _parent, warns: win.confirmed_warnings.append(
+        [w.code for w in warns]) or True
     qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: win.model.rowCount() >= 1, timeout=15_000)

@@ -59,3 +59,51 @@ def pin_from(pins: dict[str, str], calls: list | None = None) -> Callable:
         return pins[role]
 
     return provide
+
+
+def add_salary_draft(home, number: str, *, month: int = 10, line_count: int | None = None) -> int:
+    """A draft salary table for ``month``/2026 with the first ``line_count`` demo lines."""
+    from client import documents
+    from client.importers.salary import read_salary_lines
+    from client.resources import resource
+
+    unit = home.require_unit()
+    lines = read_salary_lines(resource("demo", "salary-demo.csv"))
+    if line_count is not None:
+        lines = lines[:line_count]
+    date = f"2026-{month:02d}-25"
+    doc = documents.new_salary_table(
+        unit=unit.as_document_unit(), number=number, date=date,
+        period={"year": 2026, "month": month}, lines=lines, prepared_by=unit.prepared_by,
+        payment_order={"number": "GRDT-0125", "date": date})
+    conn = connect(home.db_path)
+    try:
+        return DocumentRepo(conn).add_draft(documents.serialize(doc), documents.summary(doc), number)
+    finally:
+        conn.close()
+
+
+def run_on(window, fn: Callable[[], Any], qtbot, timeout: int = 60_000) -> Any:
+    """Run ``fn`` on the window's worker thread (which owns the database) and return its result."""
+    box: dict[str, Any] = {}
+    window.runner.submit(fn, lambda r: box.setdefault("ok", r), lambda e: box.setdefault("err", e))
+    qtbot.waitUntil(lambda: "ok" in box or "err" in box, timeout=timeout)
+    if "err" in box:
+        raise box["err"]
+    return box["ok"]
+
+
+def sign_fully(window, session, local_id: int, qtbot) -> None:
+    """Sign ``local_id`` as chief accountant then head of unit, through the core, on the worker."""
+    ctx = window.ctx
+
+    def job() -> None:
+        # the shared training profile may already hold a paid table of the same month:
+        # accept the checks' warnings as the accountant would (recorded in the core)
+        ctx.confirm_warnings(local_id, "all", "Người kiểm thử")
+        for role in ("chief-accountant", "head-of-unit"):
+            entry = next(e for e in ctx.signing_candidates(role)
+                         if e.token_label == session.token_labels[role])
+            ctx.sign(local_id, role, entry, session.pins[role])
+
+    run_on(window, job, qtbot)

@@ -1,11 +1,16 @@
-"""Screenshots of the GUI on a training profile (run under a real X server, e.g. Xvfb).
+"""Screenshots of every GUI screen on a training profile (run under a real X server, e.g. Xvfb).
 
-    python -m tests.ui.shoot OUTDIR HOME
+    python -m tests.ui.shoot OUTDIR HOME [LANG]
 
-Opens the main window on the training profile in HOME, shows the demo salary
-table, saves OUTDIR/main-window.png, signs it as chief accountant and head
-of unit (training PINs, through the window's dialog hooks), and saves
-OUTDIR/signed-document.png. Exit code 0 on success.
+LANG is ``vi`` (default) or ``en``. Writes OUTDIR/<screen>-<LANG>.png for:
+main-window (the demo salary table and its PDF), signed-document (after the
+chief accountant and the head of unit signed, through the window's dialog
+hooks), outbox (the dossier sent, with its status history), settings-connection,
+settings-display, settings-data, diagnostics, log, catalogue, and the first-run
+wizard's pages (wizard-welcome, wizard-server, wizard-unit, wizard-login,
+wizard-tokens, wizard-summary) against a sandbox posing as the real treasury.
+Prints each file written; exit code 0 on success. Never touches the OS keyring
+(a memory keyring is installed first).
 """
 
 from __future__ import annotations
@@ -15,9 +20,19 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import keyring
+import keyring.backend
 from PySide6.QtGui import QGuiApplication, QImage, QPixmap
 from PySide6.QtPdf import QPdfDocument
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget, QWizard
+
+from tests.memkeyring import MemoryKeyring
+
+SCREENS = ("main-window", "signed-document", "outbox", "settings-connection", "settings-display",
+           "settings-data", "diagnostics", "log", "catalogue", "wizard-welcome", "wizard-server",
+           "wizard-unit", "wizard-login", "wizard-tokens", "wizard-summary")
+
+
 
 
 def wait_until(app: QApplication, predicate: Callable[[], bool], timeout: float, what: str) -> None:
@@ -43,7 +58,7 @@ def is_uniform(image: QImage) -> bool:
                for x in range(0, image.width(), step_x) for y in range(0, image.height(), step_y))
 
 
-def grab(window) -> QPixmap:
+def grab(window: QWidget) -> QPixmap:
     """The window as the X server shows it; the widget's own rendering if that fails."""
     screen = window.screen() or QGuiApplication.primaryScreen()
     pix = screen.grabWindow(window.winId()) if screen is not None else QPixmap()
@@ -52,36 +67,44 @@ def grab(window) -> QPixmap:
     return pix
 
 
-def main(argv: list[str]) -> int:
-    outdir, home_dir = Path(argv[0]), Path(argv[1])
-    outdir.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(["kbnn-client-shoot"])
+class Shooter:
+    def __init__(self, app: QApplication, outdir: Path, lang: str) -> None:
+        self.app, self.outdir, self.lang = app, outdir, lang
+        self.written: list[Path] = []
 
-    from client.app import AppContext
-    from client.home import Home
-    from client.training.setup import ensure_training
+    def show(self, widget: QWidget) -> None:
+        widget.show()
+        widget.raise_()
+        widget.activateWindow()
+        wait_until(self.app, lambda: widget.windowHandle() is not None
+                   and widget.windowHandle().isExposed(), 20, f"{widget.objectName()} to be exposed")
+
+    def shoot(self, widget: QWidget, name: str, settle_for: float = 0.4) -> None:
+        settle(self.app, settle_for)
+        path = self.outdir / f"{name}-{self.lang}.png"
+        if not grab(widget).save(str(path), "PNG"):
+            raise RuntimeError(f"could not write {path}")
+        self.written.append(path)
+        print(path, flush=True)
+
+
+def shoot_main_window(s: Shooter, session, ctx) -> None:
     from client.ui.app import create_main_window
     from tests.ui.helpers import chooser_by_label, pin_from
 
-    session = ensure_training(Home(home_dir))
-    ctx = AppContext(session.home)
+    app = s.app
     window = create_main_window(ctx)
     try:
         window.resize(1360, 860)
-        window.show()
-        window.raise_()
-        window.activateWindow()
-        wait_until(app, lambda: window.windowHandle() is not None and window.windowHandle().isExposed(),
-                   20, "the window to be exposed")
+        s.show(window)
         wait_until(app, lambda: window.model.rowCount() >= 1, 20, "the dossier list")
         demo = next(r for r in window.model.rows() if r.number == "TH-09/2026-10")
         window.select_local_id(demo.local_id)
         wait_until(app, lambda: window.current_prepared is not None and window.pdf_document is not None
                    and window.pdf_document.status() == QPdfDocument.Status.Ready, 60, "the PDF")
-        settle(app, 2.0)  # pages render on QPdfView's own threads
-        main_png = outdir / "main-window.png"
-        if not grab(window).save(str(main_png), "PNG"):
-            raise RuntimeError(f"could not write {main_png}")
+        wait_until(app, lambda: "kiểm tra" not in window.token_label.text()
+                   and "checking" not in window.token_label.text(), 30, "the token state")
+        s.shoot(window, "main-window", 2.0)  # pages render on QPdfView's own threads
 
         window.cert_chooser = chooser_by_label(session.token_labels)
         window.pin_provider = pin_from(session.pins)
@@ -91,15 +114,146 @@ def main(argv: list[str]) -> int:
             wait_until(app, lambda c=count: window.signatures.rowCount() == c and not window.busy
                        and window.current_prepared is not None, 60, f"signature {count}")
         wait_until(app, lambda: window.submit_action.isEnabled(), 30, "the submit action")
-        settle(app, 2.0)
-        signed_png = outdir / "signed-document.png"
-        if not grab(window).save(str(signed_png), "PNG"):
-            raise RuntimeError(f"could not write {signed_png}")
-        print(main_png)
-        print(signed_png)
-        return 0
+        s.shoot(window, "signed-document", 2.0)
+
+        window.submit_action.trigger()
+        view = window.outbox_view
+        wait_until(app, lambda: any(it.submission_id for it in view.model.items()), 60, "the submission")
+        item = next(it for it in view.model.items() if it.submission_id)
+        window.show_page(1)
+        view.select(item.local_id)
+        wait_until(app, lambda: view.history.toPlainText() != "", 20, "the status history")
+        wait_until(app, lambda: window.notice_bar.isVisible(), 30, "a status notice")
+        s.shoot(window, "outbox", 0.8)
+
+        from client.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(ctx, window)
+        s.show(dialog)
+        s.shoot(dialog, "settings-connection")
+        dialog.tabs.setCurrentIndex(2)
+        s.shoot(dialog, "settings-display")
+        dialog.tabs.setCurrentIndex(3)
+        s.shoot(dialog, "settings-data")
+        dialog.reject()
+
+        from client.ui.diagnostics_view import DiagnosticsDialog
+
+        diag = DiagnosticsDialog(ctx.home, window)
+        s.show(diag)
+        diag.run()
+        wait_until(app, lambda: not diag.running, 120, "the diagnostics")
+        diag.table.selectRow(diag._rows.get("certificates", 0))
+        s.shoot(diag, "diagnostics")
+        diag.reject()
+
+        from client.ui.log_view import LogDialog
+
+        logs = LogDialog(ctx.home, window)
+        s.show(logs)
+        s.shoot(logs, "log")
+        logs.reject()
+
+        window.catalogue_action.trigger()
+        catalogue = window.last_dialog
+        s.show(catalogue)
+        s.shoot(catalogue, "catalogue")
+        catalogue.reject()
     finally:
         window.close()
+
+
+def shoot_wizard(s: Shooter, session, base: Path) -> None:
+    from client.home import Home
+    from client.sandbox.server import start_sandbox
+    from client.ui.setup_wizard import (
+        PAGE_LOGIN,
+        PAGE_SERVER,
+        PAGE_SUMMARY,
+        PAGE_TOKENS,
+        PAGE_UNIT,
+        SetupWizard,
+    )
+
+    app = s.app
+    pki = session.home.training_dir / "pki"
+    unit_code, user, password = "1047665", "ketoan01", "Mk-anh-chup-2026"
+    srv = start_sandbox(data_dir=base / "sandbox-real", advance=0, units=[(unit_code, user, password)],
+                        signers=[(unit_code, role, (pki / f"{role}.der").read_bytes())
+                                 for role in ("chief-accountant", "head-of-unit")],
+                        trust=[(pki / "ca.der").read_bytes()], pose_as_treasury=True)
+    home = Home(base / "real-home")
+    wizard = SetupWizard(home)
+    try:
+        wizard.resize(860, 640)
+        s.show(wizard)
+        s.shoot(wizard, "wizard-welcome")
+
+        def next_page(expected: int) -> None:
+            wizard.button(QWizard.WizardButton.NextButton).click()
+            wait_until(app, lambda: wizard.currentId() == expected, 10, f"wizard page {expected}")
+
+        next_page(PAGE_SERVER)
+        server = wizard.page(PAGE_SERVER)
+        server.url_edit.setText(srv.base_url)
+        server.check_button.click()
+        wait_until(app, lambda: server.check_button.isEnabled() and server.result.text()
+                   and "…" not in server.result.text(), 30, "the server check")
+        s.shoot(wizard, "wizard-server")
+
+        next_page(PAGE_UNIT)
+        unit = wizard.page(PAGE_UNIT)
+        unit.code.setText(unit_code)
+        unit.name.setText("Trường Tiểu học Kim Liên")
+        unit.treasury.setText("KBNN Đống Đa")
+        unit.account.setText("9523.1.1047665")
+        unit.prepared_by.setText("Phạm Thu Trang")
+        s.shoot(wizard, "wizard-unit")
+
+        next_page(PAGE_LOGIN)
+        login = wizard.page(PAGE_LOGIN)
+        login.user.setText(user)
+        login.password.setText(password)
+        login.login_button.click()
+        wait_until(app, lambda: login.login_button.isEnabled() and login.result.text()
+                   and "…" not in login.result.text(), 30, "the login")
+        s.shoot(wizard, "wizard-login")
+
+        next_page(PAGE_TOKENS)
+        tokens = wizard.page(PAGE_TOKENS)
+        tokens.check_button.click()
+        wait_until(app, lambda: tokens.check_button.isEnabled() and tokens.results.rowCount() == 2,
+                   60, "the token check")
+        s.shoot(wizard, "wizard-tokens")
+
+        next_page(PAGE_SUMMARY)
+        s.shoot(wizard, "wizard-summary")
+    finally:
+        wizard.close()
+        srv.stop()
+
+
+def main(argv: list[str]) -> int:
+    outdir, home_dir = Path(argv[0]), Path(argv[1])
+    lang = argv[2] if len(argv) > 2 else "vi"
+    outdir.mkdir(parents=True, exist_ok=True)
+    keyring.set_keyring(MemoryKeyring())
+    app = QApplication.instance() or QApplication(["kbnn-client-shoot"])
+
+    from client.app import AppContext
+    from client.home import Home
+    from client.training.setup import ensure_training
+    from client.ui.i18n import install_language
+
+    install_language(app, lang)
+    session = ensure_training(Home(home_dir))
+    ctx = AppContext(session.home)
+    shooter = Shooter(app, outdir, lang)
+    try:
+        shoot_main_window(shooter, session, ctx)
+        shoot_wizard(shooter, session, home_dir)
+        return 0
+    finally:
         ctx.close()
         session.stop()
 

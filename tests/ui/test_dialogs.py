@@ -2,40 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import NameOID
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit
 
 from client.errors import Problem
-from client.signing.tokens import CertEntry
 from client.store.documents import DocumentRow
 from client.transport.outbox import OutboxItem
 from client.ui.models import COL_STATUS, COL_TOTAL, DossierModel, build_rows
-from client.ui.sign_dialog import CertificateDialog, PinDialog
+from client.ui.sign_dialog import PinDialog
 
 pytestmark = pytest.mark.gui
-
-
-def expired_entry() -> CertEntry:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "NGUYỄN VĂN CŨ"),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Đơn vị cũ")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=800)).not_valid_after(now - dt.timedelta(days=35))
-            .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False),
-                           critical=True)
-            .sign(key, hashes.SHA256()))
-    return CertEntry(token_serial="old", token_label="TOKEN-CU", key_id=b"\x01", label="old",
-                     cert_der=cert.public_bytes(Encoding.DER), has_private_key=True, key_type="ec")
 
 
 def test_pin_dialog_reads_typed_pin_once_and_hides_it(qtbot):
@@ -73,27 +50,6 @@ def test_pin_dialog_protected_path_has_no_field(qtbot):
     assert dlg.ok_button.isEnabled()
     dlg.accept()
     assert dlg.take_pin() == ""
-
-
-def test_certificate_dialog_only_usable_selectable(qtbot, ctx, training):
-    entries = ctx.signing_candidates("chief-accountant") + [expired_entry()]
-    dlg = CertificateDialog("chief-accountant", entries)
-    qtbot.addWidget(dlg)
-    dlg.show()
-    assert dlg.table.rowCount() == len(entries) >= 3
-    # the preferred (role's) token comes first and is preselected
-    assert dlg.selected() is entries[0]
-    assert entries[0].token_label == training.token_labels["chief-accountant"]
-    assert dlg.table.item(0, 0).text() == "NGUYỄN THỊ HOA"
-    assert "MNS" in dlg.table.item(0, 2).text()
-    last = dlg.table.rowCount() - 1
-    assert not dlg.table.item(last, 0).flags() & Qt.ItemFlag.ItemIsSelectable
-    assert "hết hạn" in dlg.table.item(last, 6).text()
-    dlg.select_row(last)
-    assert dlg.selected() is None
-    assert not dlg.buttons.button(dlg.buttons.StandardButton.Ok).isEnabled()
-    dlg.select_row(1)
-    assert dlg.selected() is entries[1]
 
 
 def test_model_formats_money_and_treasury_status():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import shutil
@@ -24,8 +25,8 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def xvfb() -> Iterator[str]:
+@contextlib.contextmanager
+def start_xvfb() -> Iterator[str]:
     """An Xvfb server on a display number it picks itself (``-displayfd``)."""
     read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
@@ -48,26 +49,59 @@ def xvfb() -> Iterator[str]:
             proc.wait(10)
 
 
+@pytest.fixture
+def xvfb() -> Iterator[str]:
+    with start_xvfb() as display:
+        yield display
+
+
+@pytest.fixture
+def xvfb2() -> Iterator[str]:
+    """A second display: two processes on one display would capture each other's windows."""
+    with start_xvfb() as display:
+        yield display
+
+
 def distinct_colours(image: QImage, samples: int = 60) -> int:
     step_x, step_y = max(1, image.width() // samples), max(1, image.height() // samples)
     return len({image.pixel(x, y) for x in range(0, image.width(), step_x)
                 for y in range(0, image.height(), step_y)})
 
 
-def test_screenshots_of_main_window_and_signed_document(xvfb, tmp_path):
-    for name in ("main-window.png", "signed-document.png"):
-        (OUTDIR / name).unlink(missing_ok=True)
-    env = dict(os.environ, QT_QPA_PLATFORM="xcb", DISPLAY=xvfb, PYTHONIOENCODING="utf-8")
+def test_screenshots_of_every_screen_in_vietnamese_and_english(xvfb, xvfb2, tmp_path):
+    from tests.ui.shoot import SCREENS
+
+    langs = ("vi", "en")
+    # shot into a folder of this run, checked there, then copied: another test run writing
+    # build/screenshots/ at the same time cannot make this one fail (or the reverse)
+    shots = tmp_path / "shots"
+    env = dict(os.environ, QT_QPA_PLATFORM="xcb", PYTHONIOENCODING="utf-8")
     env.pop("SOFTHSM2_CONF", None)
     env.pop("WAYLAND_DISPLAY", None)
-    res = subprocess.run([sys.executable, "-m", "tests.ui.shoot", str(OUTDIR), str(tmp_path / "home")],
-                         cwd=REPO, env=env, capture_output=True, text=True, encoding="utf-8",
-                         timeout=240)
-    assert res.returncode == 0, res.stderr[-4000:]
-    for name in ("main-window.png", "signed-document.png"):
-        path = OUTDIR / name
-        assert path.is_file(), name
-        assert path.stat().st_size > 10_000, (name, path.stat().st_size)
-        image = QImage(str(path))
-        assert not image.isNull() and image.width() >= 800 and image.height() >= 500
-        assert distinct_colours(image) > 20, name
+    env.pop("KBNN_CLIENT_PRESET", None)
+    displays = {"vi": xvfb, "en": xvfb2}
+    # both languages at once (separate processes, displays and training profiles)
+    procs = {lang: subprocess.Popen(
+        [sys.executable, "-m", "tests.ui.shoot", str(shots), str(tmp_path / f"home-{lang}"), lang],
+        cwd=REPO, env=dict(env, DISPLAY=displays[lang]), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, encoding="utf-8") for lang in langs}
+    for lang, proc in procs.items():
+        try:
+            _out, err = proc.communicate(timeout=300)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _out, err = proc.communicate()
+        assert proc.returncode == 0, (lang, err[-4000:])
+    for lang in langs:
+        for name in SCREENS:
+            path = shots / f"{name}-{lang}.png"
+            assert path.is_file(), path.name
+            assert path.stat().st_size > 5_000, (path.name, path.stat().st_size)
+            image = QImage(str(path))
+            assert not image.isNull() and image.width() >= 500 and image.height() >= 300, path.name
+            assert distinct_colours(image) > 8, path.name
+    OUTDIR.mkdir(parents=True, exist_ok=True)
+    for old in ("main-window.png", "signed-document.png"):  # names of an earlier layout
+        (OUTDIR / old).unlink(missing_ok=True)
+    for path in shots.glob("*.png"):
+        shutil.copyfile(path, OUTDIR / path.name)
