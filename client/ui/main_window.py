@@ -585,11 +585,11 @@ class MainWindow(QMainWindow):
 
     # -- background data --------------------------------------------------------------
     def _snapshot(self) -> list[DossierRow]:  # worker thread
-        return build_rows(self.ctx.documents.list(), self.ctx.outbox.items())
+        return build_rows(self.ctx.documents.summaries(), self.ctx.outbox.items())
 
     def _read_all(self) -> Snapshot:  # worker thread
         items = self.ctx.outbox.items()
-        return Snapshot(build_rows(self.ctx.documents.list(), items), items)
+        return Snapshot(build_rows(self.ctx.documents.summaries(), items), items)
 
     def reload(self) -> None:
         """Re-read the list and the outbox from the database (in the background)."""
