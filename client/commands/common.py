@@ -50,6 +50,39 @@ def write_file(path: str, data: bytes) -> None:
     write_atomic(Path(path), data)
 
 
+def import_with_remembered_map(conn, unit_code: str, kind: str, given: dict, forget: bool, run):
+    """Run an import with the column mapping the user gave (``--map``, then remembered for
+    the unit and kind), or else the one remembered last time, or else the headings alone.
+
+    ``run(mapping, source)`` returns ``(doc, report)``; ``source`` is "map" or
+    "remembered". A remembered mapping that no longer fits the file (no header found)
+    falls back to the headings, with a note. ``forget`` drops the remembered one.
+    """
+    from client.payroll.staff_repo import MappingRepo
+
+    repo = MappingRepo(conn)
+    mapping, source = given, "map"
+    if not mapping and not forget:
+        mapping, source = repo.get(unit_code, kind), "remembered"
+    try:
+        doc, report = run(mapping or None, source)
+        if source == "remembered" and mapping:
+            report.notes.append(f"Dùng cách ghép cột đã ghi nhớ của đơn vị {unit_code} "
+                                "(--forget-map để bỏ).")
+    except InvalidInput as exc:
+        if source != "remembered" or not mapping or not any(
+                p.code == "header-not-found" for p in exc.problems):
+            raise
+        doc, report = run(None, "map")
+        report.notes.append("Cách ghép cột đã ghi nhớ không khớp tệp này: đã nhận cột theo tiêu đề.")
+    if given:
+        repo.set(unit_code, kind, given)
+        report.notes.append(f"Đã ghi nhớ cách ghép cột cho lần nhập sau của đơn vị {unit_code}.")
+    elif forget:
+        repo.set(unit_code, kind, {})
+    return doc, report
+
+
 def write_document(home, path: str, doc: dict) -> None:
     """Write a new document.json with the total in words as the unit's settings say."""
     from client.documents import reword, serialize

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from client.commands.common import (
+    import_with_remembered_map,
     json_out,
     open_home,
     out,
@@ -79,45 +80,22 @@ def _cmd_import_salary(args) -> int:
     from client.documents import KIND_SALARY
     from client.documents.checks import CheckInputs, errors, run_checks
     from client.documents.confirmations import submitted_documents
-    from client.errors import InvalidInput as _Invalid
     from client.importers.salary import salary_mapping
     from client.money import format_vnd
-    from client.payroll.staff_repo import MappingRepo
 
     unit, conn = _unit_conn(args)
     try:
         today = dt.date.today()
         period = parse_period(args.period) or {"year": today.year, "month": today.month}
         number = args.number or f"{period['month']:02d}/{period['year']}-BTT"
-        mappings = MappingRepo(conn)
-        mapping = salary_mapping(args.map)
-        source = "map"
-        if not mapping and not args.forget_map:
-            mapping, source = mappings.get(unit.code, KIND_SALARY), "remembered"
         common = {"unit": unit.as_document_unit(), "number": number,
                   "date": args.date or today.isoformat(), "period": period,
                   "prepared_by": unit.prepared_by,
                   "payment_order": parse_payment_order(args.payment_order), "sheet": args.sheet}
-        try:
-            doc, report = _import_or_report(args, mapping=mapping or None,
-                                            mapping_source=source, **common)
-            if source == "remembered" and mapping:
-                report.notes.append(f"Dùng cách ghép cột đã ghi nhớ của đơn vị {unit.code} "
-                                    "(--forget-map để bỏ).")
-        except _Invalid as exc:
-            if source != "remembered" or not mapping or not any(
-                    p.code == "header-not-found" for p in exc.problems):
-                raise
-            # The remembered columns no longer fit this file: try the headings alone.
-            doc, report = _import_or_report(args, **common)
-            report.notes.append("Cách ghép cột đã ghi nhớ không khớp tệp này: đã nhận cột theo "
-                                "tiêu đề.")
-        if args.map:
-            mappings.set(unit.code, KIND_SALARY, mapping)
-            report.notes.append("Đã ghi nhớ cách ghép cột cho lần nhập sau của đơn vị "
-                                f"{unit.code}.")
-        elif args.forget_map:
-            mappings.set(unit.code, KIND_SALARY, {})
+        doc, report = import_with_remembered_map(
+            conn, unit.code, KIND_SALARY, salary_mapping(args.map), args.forget_map,
+            lambda mapping, source: _import_or_report(args, mapping=mapping,
+                                                      mapping_source=source, **common))
         key = f"{period['year']:04d}-{period['month']:02d}"
         inputs = CheckInputs(payment_order_amount=args.payment_order_amount,
                              submitted=submitted_documents(conn, KIND_SALARY, key),

@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from client.commands.common import (
+    import_with_remembered_map,
     json_out,
     open_home,
     out,
@@ -76,11 +77,20 @@ def cmd_import_vouchers(args) -> int:
     number = args.number or f"{prefix}-{doc_date[5:7]}/{doc_date[:4]}"
     budget = {"chapter": args.chapter, "sector": args.sector, "source": args.source,
               "program": args.program}
-    doc, report = import_vouchers_report(
-        Path(args.file), unit=unit.as_document_unit(), number=number,
-        date=doc_date, purpose=args.purpose, budget=budget,
-        prepared_by=unit.prepared_by, payment_order=order, settles=settles,
-        sheet=args.sheet, mapping=voucher_mapping(args.map))
+    from client.documents import KIND_VOUCHERS
+    from client.store.db import connect
+
+    conn = connect(home.db_path)
+    try:
+        doc, report = import_with_remembered_map(
+            conn, unit.code, KIND_VOUCHERS, voucher_mapping(args.map), args.forget_map,
+            lambda mapping, source: import_vouchers_report(
+                Path(args.file), unit=unit.as_document_unit(), number=number,
+                date=doc_date, purpose=args.purpose, budget=budget,
+                prepared_by=unit.prepared_by, payment_order=order, settles=settles,
+                sheet=args.sheet, mapping=mapping, mapping_source=source))
+    finally:
+        conn.close()
     invalid = errors(documents.validate(doc))
     if invalid:
         raise InvalidInput(f"Bảng kê từ «{args.file}» chưa hợp lệ.", invalid)
@@ -171,7 +181,10 @@ def register(sub) -> None:
     i.add_argument("--source", help="mã nguồn NSNN (2 chữ số)")
     i.add_argument("--program", help="mã CTMT, dự án (5 chữ số, mặc định 00000)")
     i.add_argument("--sheet", help="tên trang tính")
-    i.add_argument("--map", action="append", metavar="TRƯỜNG=CỘT")
+    i.add_argument("--map", action="append", metavar="TRƯỜNG=CỘT",
+                   help="chỉ rõ cột, ví dụ amount=E (được ghi nhớ cho lần nhập sau)")
+    i.add_argument("--forget-map", action="store_true",
+                   help="bỏ cách ghép cột đã ghi nhớ, nhận cột theo tiêu đề")
     i.add_argument("--number")
     i.add_argument("--date", help="YYYY-MM-DD")
     i.add_argument("--payment-order", metavar="NUMBER:YYYY-MM-DD")

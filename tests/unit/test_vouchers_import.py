@@ -255,3 +255,32 @@ def test_workbook_typed_in_tcvn3_is_converted_and_reported(tmp_path):
     assert doc["lines"] == [_line(1, "0001", "2026-10-05", "Mua văn phòng phẩm", "6551", 120_000)]
     assert report.legacy.startswith("TCVN3")
     assert any(c.after == "Mua văn phòng phẩm" for c in report.conversions)
+
+
+def test_cli_voucher_map_is_remembered_for_the_next_list(tmp_path, capsys):
+    """An accounting package's export with its own headings: mapped once with --map, then
+    the unit's next export is read the same way without it; --forget-map drops it."""
+    home = tmp_path / "home"
+    _unit(home)
+
+    def export(name: str, amount: str):
+        path = tmp_path / name
+        path.write_text("SoCT;NgayCT;DienGiai;TieuMuc;PhatSinhNo\n"
+                        f"HD 0001234;05/10/2026;Tiền điện tháng 9;6501;{amount}\n", encoding="utf-8")
+        return path
+
+    base = ["--home", str(home), "import", "vouchers", "--chapter", "622", "--sector", "072",
+            "--source", "13", "--date", "2026-10-20"]
+    first = export("t10.csv", "1250000")
+    assert main(base + [str(first), "-o", str(tmp_path / "a.json")]) == 1  # headings unknown
+    mapping = ["--map", "voucher.number=A", "--map", "voucher.date=B", "--map", "description=C",
+               "--map", "ndkt=D", "--map", "amount=E"]
+    assert main(base + [str(first), "-o", str(tmp_path / "a.json")] + mapping) == 0
+    assert "Đã ghi nhớ cách ghép cột" in capsys.readouterr().out
+    second = export("t11.csv", "980000")
+    assert main(base + [str(second), "-o", str(tmp_path / "b.json")]) == 0
+    assert "Dùng cách ghép cột đã ghi nhớ" in capsys.readouterr().out
+    doc = json.loads((tmp_path / "b.json").read_text("utf-8"))
+    assert [(x["voucher"]["number"], x["ndkt"], x["amount"]) for x in doc["lines"]] == [
+        ("HD 0001234", "6501", 980_000)]
+    assert main(base + [str(second), "-o", str(tmp_path / "c.json"), "--forget-map"]) == 1
