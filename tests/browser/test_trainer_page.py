@@ -138,6 +138,7 @@ def _wait_row_status(driver, number: str, status: str) -> None:
 
 def test_trainer_accepts_one_rejects_another_and_the_client_sees_both(
         browser, sandbox, tmp_path):
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -153,8 +154,10 @@ def test_trainer_accepts_one_rejects_another_and_the_client_sees_both(
     browser.find_element(By.ID, "username").send_keys(TRAINER[0])
     browser.find_element(By.ID, "password").send_keys("sai-mat-khau")
     browser.find_element(By.ID, "login").click()
-    assert "Sai tên đăng nhập hoặc mật khẩu giảng viên." in browser.find_element(
-        By.CSS_SELECTOR, ".error").text
+    # the form posts and the page comes back with the error (wait for the new page)
+    WebDriverWait(browser, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: "Sai tên đăng nhập hoặc mật khẩu giảng viên." in " ".join(
+            e.text for e in d.find_elements(By.CSS_SELECTOR, ".error")))
     browser.find_element(By.ID, "username").send_keys(TRAINER[0])
     browser.find_element(By.ID, "password").send_keys(TRAINER[1])
     browser.find_element(By.ID, "login").click()
@@ -170,7 +173,8 @@ def test_trainer_accepts_one_rejects_another_and_the_client_sees_both(
     reason = "Sai số tài khoản người hưởng ở dòng 3."
     row = _row(browser, "BL-TU-CHOI")
     row.find_element(By.CSS_SELECTOR, "button[data-action=reject]").click()  # no reason yet
-    assert browser.find_element(By.ID, "flash").text == "Hãy ghi lý do từ chối."
+    WebDriverWait(browser, 10).until(
+        lambda d: d.find_element(By.ID, "flash").text == "Hãy ghi lý do từ chối.")
     # while the trainer types, another unit's dossier arrives: the page polls every 2 s,
     # and what is being typed is neither lost nor interrupted
     box = _row(browser, "BL-TU-CHOI").find_element(By.CSS_SELECTOR, ".reason-input")
