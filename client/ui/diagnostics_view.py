@@ -71,7 +71,10 @@ class DiagnosticsDialog(QDialog):
         self.results: dict[str, Any] = {}
         self._running = False
         self._generation = 0
-        self._bridge = _Bridge(self)
+        # No Qt parent: the worker thread keeps its own reference, so closing the window
+        # while it runs cannot free the bridge under an emit (queued connections to this
+        # window's slots simply go away with it).
+        self._bridge = _Bridge()
         self._bridge.result.connect(self._on_result)
         self._bridge.finished.connect(self._on_finished)
         self._bridge.failed.connect(self._on_failed)

@@ -82,7 +82,10 @@ class SettingsDialog(QDialog):
         self.language_changed = False
         self.last_backup: Any = None
         self.backup_running = False
-        self._bridge = _Bridge(self)
+        # No Qt parent: the worker thread keeps its own reference, so closing the window
+        # while it runs cannot free the bridge under an emit (queued connections to this
+        # window's slots simply go away with it).
+        self._bridge = _Bridge()
         self._bridge.done.connect(self._backup_done)
         self._bridge.failed.connect(self._backup_failed)
 
