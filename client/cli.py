@@ -26,6 +26,7 @@ from client.commands import (
 )
 from client.commands.common import Parser, print_problems
 from client.errors import KbnnError
+from client.i18n import set_language
 
 COMMAND_MODULES = (training, sandbox, documents, payroll, catalogue, vouchers, signing, treasury,
                    doctor, settings, gui)
@@ -48,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         except (AttributeError, ValueError):
             pass
     args = build_parser().parse_args(argv)
+    set_language(args.lang)  # the core's texts; without --lang, open_home uses the settings
     try:
         return args.func(args)
     except KbnnError as exc:

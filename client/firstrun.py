@@ -34,6 +34,7 @@ from typing import Any
 
 from client.errors import KbnnError
 from client.home import Home, Unit, preset_files, read_presets, remember_secret
+from client.i18n import tr
 
 log = logging.getLogger("client.firstrun")
 
@@ -62,7 +63,8 @@ CLOCK_WARN_SECONDS = 300  # treasury-api.md: the PC clock may be at most 5 minut
 
 @dataclass(frozen=True)
 class StepResult:
-    """The outcome of one step; ``title``, ``detail`` and ``advice`` are Vietnamese."""
+    """The outcome of one step; ``title``, ``detail`` and ``advice`` are in the language of
+    :mod:`client.i18n` (Vietnamese by default)."""
 
     id: str
     status: str  # "ok" | "warning" | "failed"
@@ -72,7 +74,7 @@ class StepResult:
 
     @property
     def title(self) -> str:
-        return STEP_TITLES.get(self.id, self.id)
+        return tr(STEP_TITLES[self.id]) if self.id in STEP_TITLES else self.id
 
     @property
     def ready(self) -> bool:
@@ -83,10 +85,11 @@ class StepResult:
                 "advice": self.advice, "data": self.data}
 
     def to_text(self) -> str:
-        mark = {OK: "Sẵn sàng", WARNING: "Sẵn sàng, cần lưu ý", FAILED: "Chưa sẵn sàng"}[self.status]
+        mark = {OK: tr("Sẵn sàng"), WARNING: tr("Sẵn sàng, cần lưu ý"),
+                FAILED: tr("Chưa sẵn sàng")}[self.status]
         text = f"[{mark}] {self.title}: {self.detail}"
         if self.advice and self.status != OK:
-            text += f"\n    Cần làm: {self.advice}"
+            text += "\n    " + tr("Cần làm: {advice}", advice=self.advice)
         return text
 
 
@@ -163,8 +166,9 @@ class FirstRun:
         settings = Settings(self.home)
         url = _nfc(url or "") or settings.get("server.url")
         if not url:
-            return self._record(StepResult("server", FAILED, "Chưa có địa chỉ máy chủ Kho bạc.",
-                                           _NOT_DONE_ADVICE["server"]))
+            return self._record(StepResult("server", FAILED,
+                                           tr("Chưa có địa chỉ máy chủ Kho bạc."),
+                                           tr(_NOT_DONE_ADVICE["server"])))
         ca = _nfc(ca_file or "") or settings.get("server.ca_file")
         try:
             from client.settings import SETTINGS, normalise
@@ -175,7 +179,8 @@ class FirstRun:
             proxy = proxy_config(network_settings(self.home))
         except KbnnError as exc:
             return self._record(StepResult("server", FAILED, exc.message,
-                                           "Sửa lại địa chỉ máy chủ hoặc tệp CA rồi kiểm tra lại.",
+                                           tr("Sửa lại địa chỉ máy chủ hoặc tệp CA rồi kiểm tra "
+                                              "lại."),
                                            {"url": url}))
         api = TreasuryClient(url, unit_code="-", username="-", password=lambda: None,
                              ca_file=ca or None, timeout=self.timeout, proxy=proxy)
@@ -184,9 +189,10 @@ class FirstRun:
             is_sandbox = api.health().get("sandbox") is True
         except KbnnError as exc:
             return self._record(StepResult(
-                "server", FAILED, f"Không kết nối được máy chủ {url}: {exc.message}",
-                "Kiểm tra địa chỉ máy chủ, mạng và proxy (Cài đặt → Mạng); nếu Kho bạc cấp tệp "
-                "chứng chỉ CA riêng, chọn tệp đó. Chạy «Kiểm tra máy» để biết chi tiết.",
+                "server", FAILED, tr("Không kết nối được máy chủ {url}: {error}", url=url,
+                                     error=exc.message),
+                tr("Kiểm tra địa chỉ máy chủ, mạng và proxy (Cài đặt → Mạng); nếu Kho bạc cấp tệp "
+                   "chứng chỉ CA riêng, chọn tệp đó. Chạy «Kiểm tra máy» để biết chi tiết."),
                 {"url": url, "failure": getattr(exc, "failure", None)}))
         finally:
             api.close()
@@ -196,25 +202,28 @@ class FirstRun:
         training = self.home.is_training
         if is_sandbox and not training:
             return self._record(StepResult(
-                "server", FAILED, f"Máy chủ {url} là Kho bạc mô phỏng (dùng để tập huấn), không "
-                "phải Kho bạc Nhà nước.", "Nhập địa chỉ dịch vụ công Kho bạc do Kho bạc cung cấp; "
-                "để tập huấn hãy dùng chế độ tập huấn.", data))
+                "server", FAILED, tr("Máy chủ {url} là Kho bạc mô phỏng (dùng để tập huấn), "
+                                     "không phải Kho bạc Nhà nước.", url=url),
+                tr("Nhập địa chỉ dịch vụ công Kho bạc do Kho bạc cung cấp; để tập huấn hãy dùng "
+                   "chế độ tập huấn."), data))
         if training and not is_sandbox:
             return self._record(StepResult(
-                "server", FAILED, f"Hồ sơ tập huấn chỉ làm việc với Kho bạc mô phỏng, nhưng {url} "
-                "không phải Kho bạc mô phỏng.", "Nhập địa chỉ Kho bạc mô phỏng của lớp tập huấn.",
-                data))
+                "server", FAILED, tr("Hồ sơ tập huấn chỉ làm việc với Kho bạc mô phỏng, nhưng "
+                                     "{url} không phải Kho bạc mô phỏng.", url=url),
+                tr("Nhập địa chỉ Kho bạc mô phỏng của lớp tập huấn."), data))
         self.home.set("server", "url", url)
         if ca:
             self.home.set("server", "ca_file", ca)
         self.home.save()
         warning = health.clock_warning()
         if warning:
-            return self._record(StepResult("server", WARNING, f"Máy chủ {url} trả lời. {warning}",
-                                           "Bật đồng bộ giờ tự động của Windows rồi kiểm tra lại.",
-                                           data))
-        return self._record(StepResult("server", OK, f"Máy chủ {url} trả lời, giờ máy tính khớp "
-                                       "với giờ Kho bạc.", data=data))
+            return self._record(StepResult("server", WARNING,
+                                           tr("Máy chủ {url} trả lời. {warning}", url=url,
+                                              warning=warning),
+                                           tr("Bật đồng bộ giờ tự động của Windows rồi kiểm tra "
+                                              "lại."), data))
+        return self._record(StepResult("server", OK, tr("Máy chủ {url} trả lời, giờ máy tính khớp "
+                                       "với giờ Kho bạc.", url=url), data=data))
 
     # -- 3. unit ------------------------------------------------------------------------------
 
@@ -224,19 +233,21 @@ class FirstRun:
         problems = unit.problems()
         if problems:
             return self._record(StepResult("unit", FAILED, " ".join(p.message for p in problems),
-                                           "Sửa các ô được nêu rồi lưu lại.",
+                                           tr("Sửa các ô được nêu rồi lưu lại."),
                                            {"problems": [p.to_json() for p in problems]}))
         self.home.set_unit(unit)
-        return self._record(StepResult("unit", OK, f"{unit.name} (mã {unit.code}), tài khoản "
-                                       f"{unit.account} tại {unit.treasury}.",
+        return self._record(StepResult("unit", OK, tr("{name} (mã {code}), tài khoản {account} "
+                                                      "tại {treasury}.", name=unit.name,
+                                                      code=unit.code, account=unit.account,
+                                                      treasury=unit.treasury),
                                        data={"code": unit.code}))
 
     def check_unit(self) -> StepResult:
         """Record the unit profile already saved (a wizard run again, ``kbnn-client setup``)."""
         unit = self.home.unit()
         if unit is None:
-            return self._record(StepResult("unit", FAILED, "Chưa khai báo thông tin đơn vị.",
-                                           _NOT_DONE_ADVICE["unit"]))
+            return self._record(StepResult("unit", FAILED, tr("Chưa khai báo thông tin đơn vị."),
+                                           tr(_NOT_DONE_ADVICE["unit"])))
         return self.set_unit(unit)
 
     # -- 4. login -----------------------------------------------------------------------------
@@ -251,11 +262,11 @@ class FirstRun:
         unit_code = _nfc(unit_code or "") or (self.home.unit().code if self.home.unit() else "")
         url = self.home.get("server", "url")
         if not url:
-            return self._record(StepResult("login", FAILED, "Chưa kiểm tra máy chủ Kho bạc.",
-                                           _NOT_DONE_ADVICE["server"]))
+            return self._record(StepResult("login", FAILED, tr("Chưa kiểm tra máy chủ Kho bạc."),
+                                           tr(_NOT_DONE_ADVICE["server"])))
         if not user or not unit_code or not password:
-            return self._record(StepResult("login", FAILED, "Chưa nhập đủ mã đơn vị, tên đăng nhập "
-                                           "và mật khẩu.", _NOT_DONE_ADVICE["login"]))
+            return self._record(StepResult("login", FAILED, tr("Chưa nhập đủ mã đơn vị, tên đăng "
+                                           "nhập và mật khẩu."), tr(_NOT_DONE_ADVICE["login"])))
         remember_secret(password)  # never in the log, even a line without "password="
         data = {"unit": unit_code, "user": user}
         try:
@@ -267,28 +278,31 @@ class FirstRun:
             finally:
                 api.close()
         except KbnnError as exc:
-            return self._record(StepResult("login", FAILED, f"Không đăng nhập được: {exc.message}",
-                                           "Kiểm tra tên đăng nhập, mật khẩu và mã đơn vị (do Kho "
-                                           "bạc cấp) rồi thử lại.", data))
+            return self._record(StepResult("login", FAILED,
+                                           tr("Không đăng nhập được: {error}", error=exc.message),
+                                           tr("Kiểm tra tên đăng nhập, mật khẩu và mã đơn vị (do "
+                                              "Kho bạc cấp) rồi thử lại."), data))
         self.home.set("server", "unit", unit_code)
         self.home.set("server", "user", user)
         self.home.save()
         if not remember:
-            return self._record(StepResult("login", WARNING, f"Đăng nhập được với tài khoản {user}, "
-                                           "nhưng mật khẩu không được lưu.",
-                                           "Mỗi lần gửi hồ sơ phần mềm sẽ hỏi lại mật khẩu.",
+            return self._record(StepResult("login", WARNING, tr("Đăng nhập được với tài khoản "
+                                           "{user}, nhưng mật khẩu không được lưu.", user=user),
+                                           tr("Mỗi lần gửi hồ sơ phần mềm sẽ hỏi lại mật khẩu."),
                                            {**data, "saved": False}))
         try:
             self._store(self.home, password)
         except Exception as exc:  # noqa: BLE001 - any keyring backend failure
             log.warning("keyring store failed: %s", type(exc).__name__)
             return self._record(StepResult(
-                "login", WARNING, f"Đăng nhập được với tài khoản {user}, nhưng máy không có kho "
-                "khóa để lưu mật khẩu.", "Trên Windows hãy kiểm tra Credential Manager; trên Linux "
-                "cài gnome-keyring hoặc KWallet. Trong lúc chờ, phần mềm sẽ hỏi mật khẩu khi gửi.",
+                "login", WARNING, tr("Đăng nhập được với tài khoản {user}, nhưng máy không có "
+                                     "kho khóa để lưu mật khẩu.", user=user),
+                tr("Trên Windows hãy kiểm tra Credential Manager; trên Linux cài gnome-keyring "
+                   "hoặc KWallet. Trong lúc chờ, phần mềm sẽ hỏi mật khẩu khi gửi."),
                 {**data, "saved": False}))
-        return self._record(StepResult("login", OK, f"Đăng nhập được với tài khoản {user} (đơn vị "
-                                       f"{unit_code}); mật khẩu lưu trong kho khóa của hệ điều hành.",
+        return self._record(StepResult("login", OK, tr("Đăng nhập được với tài khoản {user} (đơn "
+                                       "vị {unit}); mật khẩu lưu trong kho khóa của hệ điều hành.",
+                                       user=user, unit=unit_code),
                                        data={**data, "saved": True}))
 
     # -- 5. tokens and certificates -----------------------------------------------------------
@@ -309,8 +323,9 @@ class FirstRun:
             try:
                 entries, data = self._read_tokens(module)
             except KbnnError as exc:
-                advice = ("Cài trình điều khiển token của nhà cung cấp chữ ký số (bản 64-bit), cắm "
-                          "token rồi kiểm tra lại; hoặc chọn tệp thư viện PKCS#11 trong Cài đặt.")
+                advice = tr("Cài trình điều khiển token của nhà cung cấp chữ ký số (bản 64-bit), "
+                            "cắm token rồi kiểm tra lại; hoặc chọn tệp thư viện PKCS#11 trong "
+                            "Cài đặt.")
                 return [self._record(StepResult(f"signer:{role}", FAILED, exc.message, advice,
                                                 {"module": module}))
                         for role in ROLES]
@@ -344,11 +359,11 @@ class FirstRun:
         from client.transport.network import client_for_home
 
         if not unit_code:
-            return None, "chưa có mã đơn vị"
+            return None, tr("chưa có mã đơn vị")
         try:
             secret = password or Credentials(self.home).password()
             if not secret:
-                return None, "chưa đăng nhập Kho bạc"
+                return None, tr("chưa đăng nhập Kho bạc")
             api = client_for_home(self.home, lambda: secret)
             api.timeout = self.timeout
             try:
@@ -360,39 +375,47 @@ class FirstRun:
 
     def _role_result(self, role: str, cands: list[Any], registered: list[dict] | None,
                      online_note: str, data: dict) -> StepResult:
-        sid, who = f"signer:{role}", ROLE_VI[role]
+        sid, who = f"signer:{role}", tr(ROLE_VI[role])
         info = {**data, "candidates": [c.to_json() for c in cands], "registered_checked":
                 registered is not None}
         usable = [c for c in cands if c.usable]
         if not cands:
-            return StepResult(sid, FAILED, "Không thấy chứng thư số nào có khóa ký trên các token "
-                              "đang cắm.", f"Cắm token của {who} rồi kiểm tra lại.", info)
+            return StepResult(sid, FAILED, tr("Không thấy chứng thư số nào có khóa ký trên các "
+                              "token đang cắm."), tr("Cắm token của {who} rồi kiểm tra lại.",
+                                                     who=who), info)
         if not usable:
-            why = "; ".join(p.message for p in cands[0].errors) or "không dùng được"
-            return StepResult(sid, FAILED, f"Không có chứng thư số dùng được để ký: {why}",
-                              "Liên hệ nhà cung cấp chữ ký số để gia hạn hoặc cấp lại chứng thư số.",
-                              info)
+            why = "; ".join(p.message for p in cands[0].errors) or tr("không dùng được")
+            return StepResult(sid, FAILED, tr("Không có chứng thư số dùng được để ký: {why}",
+                                              why=why),
+                              tr("Liên hệ nhà cung cấp chữ ký số để gia hạn hoặc cấp lại chứng thư "
+                                 "số."), info)
         best = usable[0]
         name = best.info.subject_cn or best.entry.label
         days = _days_left(best.info.not_after)
         info.update(chosen=best.to_json()["sha256"], days_left=days)
         if registered is None:
-            return StepResult(sid, WARNING, f"{name} (token {best.entry.token_label}), còn hiệu "
-                              f"lực {days} ngày; chưa đối chiếu được với Kho bạc ({online_note}).",
-                              "Đăng nhập Kho bạc rồi kiểm tra lại token.", info)
+            return StepResult(sid, WARNING, tr("{name} (token {token}), còn hiệu lực {days} "
+                                               "ngày; chưa đối chiếu được với Kho bạc ({note}).",
+                                               name=name, token=best.entry.token_label,
+                                               days=days, note=online_note),
+                              tr("Đăng nhập Kho bạc rồi kiểm tra lại token."), info)
         if best.registered_for_role is not True:
-            return StepResult(sid, FAILED, f"Chứng thư số của {name} chưa được đăng ký với Kho bạc "
-                              f"cho vai trò {who}.",
-                              "Đăng ký chứng thư số này với Kho bạc (mẫu đăng ký sử dụng dịch vụ "
-                              "công), hoặc cắm đúng token đã đăng ký.", info)
+            return StepResult(sid, FAILED, tr("Chứng thư số của {name} chưa được đăng ký với Kho "
+                                              "bạc cho vai trò {who}.", name=name, who=who),
+                              tr("Đăng ký chứng thư số này với Kho bạc (mẫu đăng ký sử dụng dịch "
+                                 "vụ công), hoặc cắm đúng token đã đăng ký."), info)
         self.home.set("signers", role, best.info.sha256_hex)
         self.home.save()
         warn = [p.message for p in best.warnings]
         if warn:
-            return StepResult(sid, WARNING, f"{name} (token {best.entry.token_label}) đã đăng ký "
-                              "với Kho bạc; " + "; ".join(warn), "Xem lưu ý trước khi ký.", info)
-        return StepResult(sid, OK, f"{name} (token {best.entry.token_label}) đã đăng ký với Kho "
-                          f"bạc, còn hiệu lực {days} ngày.", data=info)
+            return StepResult(sid, WARNING, tr("{name} (token {token}) đã đăng ký với Kho bạc; "
+                                               "{warnings}", name=name,
+                                               token=best.entry.token_label,
+                                               warnings="; ".join(warn)),
+                              tr("Xem lưu ý trước khi ký."), info)
+        return StepResult(sid, OK, tr("{name} (token {token}) đã đăng ký với Kho bạc, còn hiệu "
+                                      "lực {days} ngày.", name=name, token=best.entry.token_label,
+                                      days=days), data=info)
 
     # -- 6. summary ---------------------------------------------------------------------------
 
@@ -402,7 +425,7 @@ class FirstRun:
         for sid in STEPS:
             result = self.results.get(sid)
             if result is None:
-                result = StepResult(sid, FAILED, "Chưa thực hiện.", _NOT_DONE_ADVICE[sid])
+                result = StepResult(sid, FAILED, tr("Chưa thực hiện."), tr(_NOT_DONE_ADVICE[sid]))
             out.append(result)
         return out
 
@@ -412,8 +435,8 @@ class FirstRun:
         return all(r.ready for r in self.summary())
 
     def summary_text(self) -> str:
-        head = ("Đã sẵn sàng làm việc." if self.ready
-                else "Chưa sẵn sàng: còn những việc dưới đây cần làm.")
+        head = (tr("Đã sẵn sàng làm việc.") if self.ready
+                else tr("Chưa sẵn sàng: còn những việc dưới đây cần làm."))
         return head + "\n" + "\n".join(r.to_text() for r in self.summary()) + "\n"
 
 

@@ -26,7 +26,20 @@ def json_out(data) -> None:
 def open_home(args):
     from client.home import Home
 
-    return Home(args.home)
+    home = Home(args.home)
+    if getattr(args, "lang", None) is None:  # no --lang: the language chosen in the settings
+        _use_settings_language(home)
+    return home
+
+
+def _use_settings_language(home) -> None:
+    from client.i18n import set_language
+    from client.settings import Settings
+
+    try:
+        set_language(Settings(home).language())
+    except Exception:  # noqa: BLE001 - unreadable settings: the default language still works
+        set_language(None)
 
 
 def open_context(args):

@@ -33,6 +33,7 @@ from client import __version__
 from client.diagnostics.model import FAILED, OK, WARNING, CheckResult
 from client.errors import KbnnError
 from client.home import Home
+from client.i18n import language, tr
 from client.settings import SETTINGS, Settings, normalise
 
 CLOCK_WARN_SECONDS = 300  # treasury-api.md: warn when the PC clock is more than 5 minutes off
@@ -155,7 +156,8 @@ class DiagnosticEnv:
             def probe(path: str) -> None:
                 factory = getattr(tokens, "lib_factory_for", lambda _p: None)(path)
                 if factory is not None:  # a registered stand-in (tests, demos): nothing to load
-                    out[path] = tokens.ProbeResult(True, "Mô-đun mô phỏng đã đăng ký trong ứng dụng.")
+                    out[path] = tokens.ProbeResult(
+                        True, tr("Mô-đun mô phỏng đã đăng ký trong ứng dụng."))
                     return
                 out[path] = tokens.probe_module(path, timeout=self.token_timeout)
 
@@ -218,7 +220,7 @@ class DiagnosticEnv:
 
             url = self.server_url
             if not url:
-                return {"ok": False, "body": None, "error": "Chưa cấu hình địa chỉ máy chủ Kho bạc.",
+                return {"ok": False, "body": None, "error": tr("Chưa cấu hình địa chỉ máy chủ Kho bạc."),
                         "code": "no-server", "sent": None, "received": None}
             try:
                 api = self._treasury_client(url)
@@ -272,8 +274,13 @@ class CheckSpec:
     fn: Callable[[DiagnosticEnv], CheckResult]
     timeout: float = 15.0
 
+    @property
+    def display_title(self) -> str:
+        """The title in the current language (``client.i18n``)."""
+        return self.title_en if language() == "en" else self.title
+
     def titled(self, result: CheckResult) -> CheckResult:
-        return replace(result, id=self.id, title=self.title)
+        return replace(result, id=self.id, title=self.display_title)
 
 
 CHECKS: list[CheckSpec] = []
@@ -299,7 +306,8 @@ def _os_text() -> str:
         return f"macOS {platform.mac_ver()[0]}"
     try:
         info = platform.freedesktop_os_release()
-        return f"{info.get('PRETTY_NAME', 'Linux')} (nhân {platform.release()})"
+        return tr("{os} (nhân {kernel})", os=info.get('PRETTY_NAME', 'Linux'),
+                  kernel=platform.release())
     except OSError:
         return f"{platform.system()} {platform.release()}"
 
@@ -316,14 +324,15 @@ def check_app(env: DiagnosticEnv) -> CheckResult:
         "home": str(env.home.path), "training": env.home.is_training,
         "language": env.settings.language(), "executable": sys.executable,
     }
-    detail = (f"KBNN Client {__version__}, bản {bits}-bit (Python {data['python']})\n"
-              f"Hệ điều hành: {data['os']}, kiến trúc {machine}\n"
-              f"Thư mục dữ liệu: {env.home.path}"
-              + ("\nĐang ở chế độ TẬP HUẤN." if env.home.is_training else ""))
+    detail = (tr("KBNN Client {version}, bản {bits}-bit (Python {python})\n"
+                 "Hệ điều hành: {os}, kiến trúc {machine}\n"
+                 "Thư mục dữ liệu: {home}", version=__version__, bits=bits,
+                 python=data["python"], os=data["os"], machine=machine, home=env.home.path)
+              + ("\n" + tr("Đang ở chế độ TẬP HUẤN.") if env.home.is_training else ""))
     if bits == 32 and os_64:
-        return _r(WARNING, detail + "\nỨng dụng 32-bit đang chạy trên Windows 64-bit.",
-                  "Nên cài bản 64-bit của ứng dụng, trừ khi token chỉ có trình điều khiển 32-bit.",
-                  **data)
+        return _r(WARNING, detail + "\n" + tr("Ứng dụng 32-bit đang chạy trên Windows 64-bit."),
+                  tr("Nên cài bản 64-bit của ứng dụng, trừ khi token chỉ có trình điều khiển "
+                     "32-bit."), **data)
     return _r(OK, detail, **data)
 
 
@@ -341,28 +350,31 @@ def check_profile(env: DiagnosticEnv) -> CheckResult:
     unit = env.home.unit()
     missing = []
     if unit is None:
-        missing.append("thông tin đơn vị (mã ĐVQHNS, tên, tài khoản)")
+        missing.append(tr("thông tin đơn vị (mã ĐVQHNS, tên, tài khoản)"))
     if not env.server_url:
-        missing.append("địa chỉ máy chủ Kho bạc")
+        missing.append(tr("địa chỉ máy chủ Kho bạc"))
     if not env.settings.get("server.user"):
-        missing.append("tên đăng nhập Kho bạc")
+        missing.append(tr("tên đăng nhập Kho bạc"))
     data = {"unit": unit.code if unit else None, "unit_name": unit.name if unit else None,
             "server_url": env.server_url, "user": env.settings.get("server.user"),
             "invalid": bad, "missing": missing}
     lines = []
     if unit:
-        lines.append(f"Đơn vị: {unit.name} (mã {unit.code}), tài khoản {unit.account}")
+        lines.append(tr("Đơn vị: {name} (mã {code}), tài khoản {account}", name=unit.name,
+                        code=unit.code, account=unit.account))
         problems = unit.problems()
         bad += [f"unit: {p.message}" for p in problems]
     if env.server_url:
-        lines.append(f"Máy chủ Kho bạc: {env.server_url}")
+        lines.append(tr("Máy chủ Kho bạc: {url}", url=env.server_url))
     if bad:
-        return _r(FAILED, "\n".join(lines + ["Mục cấu hình sai:"] + [f"- {b}" for b in bad]),
-                  "Sửa các mục trên trong Cài đặt, hoặc: kbnn-client settings set MỤC GIÁ_TRỊ.",
+        return _r(FAILED, "\n".join(lines + [tr("Mục cấu hình sai:")] + [f"- {b}" for b in bad]),
+                  tr("Sửa các mục trên trong Cài đặt, hoặc: kbnn-client settings set MỤC GIÁ_TRỊ."),
                   **data)
     if missing:
-        return _r(WARNING, "\n".join(lines + ["Chưa khai báo: " + "; ".join(missing) + "."]),
-                  "Chạy phần thiết lập lần đầu, hoặc: kbnn-client unit set … và kbnn-client login ….",
+        return _r(WARNING, "\n".join(lines + [tr("Chưa khai báo: {items}.",
+                                                   items="; ".join(missing))]),
+                  tr("Chạy phần thiết lập lần đầu, hoặc: kbnn-client unit set … và "
+                     "kbnn-client login …."),
                   **data)
     return _r(OK, "\n".join(lines), **data)
 
@@ -374,53 +386,61 @@ def check_profile(env: DiagnosticEnv) -> CheckResult:
 def check_modules(env: DiagnosticEnv) -> CheckResult:
     candidates = env.module_candidates()
     if not candidates:
-        return _r(FAILED, "Không tìm thấy thư viện PKCS#11 nào của token trên máy này.",
-                  "Cài trình điều khiển (driver) token của nhà cung cấp chữ ký số (VNPT-CA, "
-                  "Viettel-CA, BKAV, FPT…), rồi chạy lại kiểm tra; hoặc chỉ đường dẫn thư viện "
-                  "trong Cài đặt (signing.module) hay bằng --module.", modules=[])
+        return _r(FAILED, tr("Không tìm thấy thư viện PKCS#11 nào của token trên máy này."),
+                  tr("Cài trình điều khiển (driver) token của nhà cung cấp chữ ký số (VNPT-CA, "
+                     "Viettel-CA, BKAV, FPT…), rồi chạy lại kiểm tra; hoặc chỉ đường dẫn thư viện "
+                     "trong Cài đặt (signing.module) hay bằng --module."), modules=[])
     probes = env.probes()
     rows, lines = [], []
     for c in candidates:
         row = dict(c)
         if not c["exists"]:
-            row.update(ok=False, message="không tìm thấy tệp")
-            lines.append(f"- {c['path']} ({_source_vi(c['source'])}): KHÔNG TÌM THẤY TỆP")
+            row.update(ok=False, message=tr("không tìm thấy tệp"))
+            lines.append(tr("- {path} ({source}): KHÔNG TÌM THẤY TỆP", path=c["path"],
+                            source=_source_vi(c["source"])))
         elif not c.get("loadable", True):
             msg = (c.get("problems") or [{}])[0].get("message") or \
-                f"thư viện {c.get('arch')} khác kiến trúc của ứng dụng"
+                tr("thư viện {arch} khác kiến trúc của ứng dụng", arch=c.get("arch"))
             row.update(ok=False, message=msg)
-            lines.append(f"- {c['path']} ({_source_vi(c['source'])}): KHÔNG NẠP ĐƯỢC — {msg}")
+            lines.append(tr("- {path} ({source}): KHÔNG NẠP ĐƯỢC — {message}", path=c["path"],
+                            source=_source_vi(c["source"]), message=msg))
         else:
             pr = probes.get(c["path"])
             ok = bool(pr and pr.ok)
-            msg = pr.message if pr else "không kiểm tra xong"
+            msg = pr.message if pr else tr("không kiểm tra xong")
             row.update(ok=ok, message=msg, tokens=len(pr.tokens) if pr else 0)
-            lines.append(f"- {c['path']} ({_source_vi(c['source'])}): {'nạp được' if ok else 'LỖI'} — {msg}")
+            lines.append(tr("- {path} ({source}): {verdict} — {message}", path=c["path"],
+                            source=_source_vi(c["source"]),
+                            verdict=tr("nạp được") if ok else tr("LỖI"), message=msg))
         rows.append(row)
     good = [r for r in rows if r["ok"]]
     chosen = [r for r in rows if r["source"] in ("--module", "settings")]
     detail = "\n".join(lines)
     if chosen and not chosen[0]["ok"]:
         c = chosen[0]
-        what = "không tìm thấy" if not c["exists"] else "không nạp được"
-        return _r(FAILED, f"Thư viện PKCS#11 đã chỉ định {what}: {c['path']}\n{detail}",
-                  "Kiểm tra lại đường dẫn thư viện của token (Cài đặt → signing.module hoặc "
-                  "--module), hoặc cài lại trình điều khiển token.", modules=rows)
+        if not c["exists"]:
+            head = tr("Thư viện PKCS#11 đã chỉ định không tìm thấy: {path}", path=c["path"])
+        else:
+            head = tr("Thư viện PKCS#11 đã chỉ định không nạp được: {path}", path=c["path"])
+        return _r(FAILED, f"{head}\n{detail}",
+                  tr("Kiểm tra lại đường dẫn thư viện của token (Cài đặt → signing.module hoặc "
+                     "--module), hoặc cài lại trình điều khiển token."), modules=rows)
     if not good:
-        return _r(FAILED, "Không nạp được thư viện PKCS#11 nào.\n" + detail,
-                  "Cài lại trình điều khiển token đúng bản (64-bit cho ứng dụng 64-bit); "
-                  "nếu vẫn lỗi, gửi gói hỗ trợ cho bộ phận kỹ thuật.", modules=rows)
+        return _r(FAILED, tr("Không nạp được thư viện PKCS#11 nào.") + "\n" + detail,
+                  tr("Cài lại trình điều khiển token đúng bản (64-bit cho ứng dụng 64-bit); "
+                     "nếu vẫn lỗi, gửi gói hỗ trợ cho bộ phận kỹ thuật."), modules=rows)
     if len(good) < len(rows):
-        return _r(WARNING, detail, "Một số thư viện không nạp được; nếu token của bạn dùng "
-                  "thư viện đó, hãy cài lại trình điều khiển token.", modules=rows)
+        return _r(WARNING, detail, tr("Một số thư viện không nạp được; nếu token của bạn dùng "
+                  "thư viện đó, hãy cài lại trình điều khiển token."), modules=rows)
     return _r(OK, detail, modules=rows)
 
 
 def _source_vi(source: str) -> str:
-    return {"--module": "chỉ định bằng --module", "settings": "trong cài đặt",
-            "configured": "trong cài đặt", "env": "biến môi trường KBNN_PKCS11_MODULE",
-            "system32": "System32", "syswow64": "SysWOW64", "known": "tự tìm thấy",
-            "found": "tự tìm thấy"}.get(source, source)
+    names = {"--module": tr("chỉ định bằng --module"), "settings": tr("trong cài đặt"),
+             "configured": tr("trong cài đặt"), "env": tr("biến môi trường KBNN_PKCS11_MODULE"),
+             "system32": "System32", "syswow64": "SysWOW64", "known": tr("tự tìm thấy"),
+             "found": tr("tự tìm thấy")}
+    return names.get(source, source)
 
 
 def _discovery() -> Any:
@@ -464,8 +484,9 @@ def check_bitness(env: DiagnosticEnv) -> CheckResult:
     bits = app_bits()
     existing = [c for c in env.module_candidates() if c["exists"]]
     if not existing:
-        return _r(WARNING, "Chưa có thư viện PKCS#11 nào để kiểm tra.",
-                  "Cài trình điều khiển token rồi chạy lại kiểm tra.", app_bits=bits, modules=[])
+        return _r(WARNING, tr("Chưa có thư viện PKCS#11 nào để kiểm tra."),
+                  tr("Cài trình điều khiển token rồi chạy lại kiểm tra."), app_bits=bits,
+                  modules=[])
     probes = env.probes()
     header_readable = _discovery() is not None
     rows, lines, mismatch, unknown = [], [], [], []
@@ -473,47 +494,51 @@ def check_bitness(env: DiagnosticEnv) -> CheckResult:
         path, pr = c["path"], probes.get(c["path"])
         file_bits = c.get("bits")
         if pr is not None and pr.ok:
-            verdict, how = "khớp (đã nạp thử được)", "loaded"
+            verdict, how = tr("khớp (đã nạp thử được)"), "loaded"
             file_bits = file_bits or bits
         elif not c.get("loadable", True):
             problem = (c.get("problems") or [{}])[0].get("message")
-            verdict = "KHÔNG KHỚP: " + (problem or f"thư viện {file_bits}-bit, ứng dụng {bits}-bit")
+            verdict = tr("KHÔNG KHỚP: {problem}", problem=problem or tr(
+                "thư viện {file_bits}-bit, ứng dụng {bits}-bit", file_bits=file_bits, bits=bits))
             how = "header"
             mismatch.append(path)
         elif file_bits is not None:
-            verdict = (f"{file_bits}-bit, khớp với ứng dụng (thư viện không nạp được vì nguyên "
-                       "nhân khác — xem mục trên)")
+            verdict = tr("{file_bits}-bit, khớp với ứng dụng (thư viện không nạp được vì nguyên "
+                         "nhân khác — xem mục trên)", file_bits=file_bits)
             how = "header"
         else:
-            verdict = ("không đọc được kiến trúc của tệp" if header_readable
-                       else "chưa kiểm tra (phiên bản này không đọc tiêu đề tệp)")
+            verdict = (tr("không đọc được kiến trúc của tệp") if header_readable
+                       else tr("chưa kiểm tra (phiên bản này không đọc tiêu đề tệp)"))
             how = "not checked"
             unknown.append(path)
         rows.append({"path": path, "bits": file_bits, "arch": c.get("arch"), "checked": how})
         lines.append(f"- {path}: {verdict}")
-    detail = f"Ứng dụng chạy {bits}-bit.\n" + "\n".join(lines)
+    detail = tr("Ứng dụng chạy {bits}-bit.", bits=bits) + "\n" + "\n".join(lines)
     chosen = [c["path"] for c in existing if c["source"] in ("--module", "settings")]
     if mismatch and (len(mismatch) == len(existing) or set(chosen) & set(mismatch)):
         other = 32 if bits == 64 else 64
         return _r(FAILED, detail,
-                  f"Cài bản {bits}-bit của trình điều khiển token (nhà cung cấp chữ ký số thường có cả "
-                  f"hai bản), hoặc dùng bản {other}-bit của ứng dụng.", app_bits=bits, modules=rows)
+                  tr("Cài bản {bits}-bit của trình điều khiển token (nhà cung cấp chữ ký số "
+                     "thường có cả hai bản), hoặc dùng bản {other}-bit của ứng dụng.", bits=bits,
+                     other=other), app_bits=bits, modules=rows)
     if mismatch or unknown:
-        return _r(WARNING, detail, f"Nếu token của bạn dùng thư viện có vấn đề ở trên, hãy cài bản "
-                  f"{bits}-bit của trình điều khiển token.", app_bits=bits, modules=rows)
+        return _r(WARNING, detail, tr("Nếu token của bạn dùng thư viện có vấn đề ở trên, hãy "
+                  "cài bản {bits}-bit của trình điều khiển token.", bits=bits), app_bits=bits,
+                  modules=rows)
     return _r(OK, detail, app_bits=bits, modules=rows)
 
 
 def _no_module_result(env: DiagnosticEnv, what: str) -> CheckResult | None:
     if env.usable_modules():
         return None
-    return _r(FAILED, f"Không đọc được {what}: chưa có thư viện PKCS#11 nào nạp được.",
-              "Xem mục «Thư viện PKCS#11 của token» ở trên.")
+    return _r(FAILED, tr("Không đọc được {what}: chưa có thư viện PKCS#11 nào nạp được.",
+                         what=what),
+              tr("Xem mục «Thư viện PKCS#11 của token» ở trên."))
 
 
 @check("tokens", "Token đang cắm", "Tokens plugged in", timeout=60)
 def check_tokens(env: DiagnosticEnv) -> CheckResult:
-    early = _no_module_result(env, "token")
+    early = _no_module_result(env, tr("token"))
     if early is not None:
         return replace(early, data={"tokens": []})
     rows, lines, errors, warnings, locked = [], [], [], [], []
@@ -526,33 +551,36 @@ def check_tokens(env: DiagnosticEnv) -> CheckResult:
             row["module"] = snap["module"]
             rows.append(row)
             flag = t.pin_warning()
-            lines.append(f"- «{t.label}» (số sê-ri {t.serial}, {t.manufacturer} {t.model})"
+            lines.append(tr("- «{label}» (số sê-ri {serial}, {maker} {model})", label=t.label,
+                            serial=t.serial, maker=t.manufacturer, model=t.model)
                          + (f": {flag}" if flag else ""))
             if t.pin_locked:
                 locked.append(t.label)
             elif flag:
                 warnings.append(t.label)
-    detail = "\n".join(lines + [f"Lỗi: {e}" for e in errors])
+    detail = "\n".join(lines + [tr("Lỗi: {error}", error=e) for e in errors])
     if locked:
-        return _r(FAILED, detail, "Token bị khóa PIN: liên hệ nhà cung cấp chữ ký số để mở khóa "
-                  "bằng mã PUK/SO PIN.", tokens=rows, errors=errors)
+        return _r(FAILED, detail, tr("Token bị khóa PIN: liên hệ nhà cung cấp chữ ký số để mở "
+                  "khóa bằng mã PUK/SO PIN."), tokens=rows, errors=errors)
     if not rows:
         if errors:
-            return _r(FAILED, detail, "Rút token ra, cắm lại rồi chạy lại kiểm tra; nếu vẫn lỗi, "
-                      "cài lại trình điều khiển token.", tokens=rows, errors=errors)
-        return _r(WARNING, "Chưa thấy token nào được cắm vào máy.",
-                  "Cắm token ký số vào cổng USB rồi chạy lại kiểm tra.", tokens=rows, errors=errors)
+            return _r(FAILED, detail, tr("Rút token ra, cắm lại rồi chạy lại kiểm tra; nếu vẫn "
+                      "lỗi, cài lại trình điều khiển token."), tokens=rows, errors=errors)
+        return _r(WARNING, tr("Chưa thấy token nào được cắm vào máy."),
+                  tr("Cắm token ký số vào cổng USB rồi chạy lại kiểm tra."), tokens=rows,
+                  errors=errors)
     if warnings or errors:
-        return _r(WARNING, detail, "Nhập PIN cẩn thận: token sắp bị khóa nếu nhập sai tiếp.",
+        return _r(WARNING, detail, tr("Nhập PIN cẩn thận: token sắp bị khóa nếu nhập sai tiếp."),
                   tokens=rows, errors=errors)
-    return _r(OK, f"Tìm thấy {len(rows)} token:\n" + detail, tokens=rows, errors=errors)
+    return _r(OK, tr("Tìm thấy {count} token:", count=len(rows)) + "\n" + detail, tokens=rows,
+              errors=errors)
 
 
 @check("certificates", "Chứng thư số trên token", "Certificates on the tokens", timeout=60)
 def check_certificates(env: DiagnosticEnv) -> CheckResult:
     from client.signing.certs import cert_info, check_usable, format_date_vn
 
-    early = _no_module_result(env, "chứng thư số")
+    early = _no_module_result(env, tr("chứng thư số"))
     if early is not None:
         return replace(early, data={"certificates": []})
     now = datetime.now(UTC)
@@ -583,34 +611,37 @@ def check_certificates(env: DiagnosticEnv) -> CheckResult:
                 "unit_match": bool(unit and info.mns() == unit.code),
                 "problems": [p.to_json() for p in problems], "usable": usable,
             })
-            state = ("hết hạn" if days_left < 0 else f"còn {days_left} ngày")
-            note = "" if e.has_private_key else " — không có khóa bí mật trên token"
+            state = (tr("hết hạn") if days_left < 0 else tr("còn {days} ngày", days=days_left))
+            note = "" if e.has_private_key else tr(" — không có khóa bí mật trên token")
             issues = "; ".join(p.message for p in problems)
-            lines.append(f"- {info.subject_cn} ({info.organisation}) trên token «{e.token_label}», "
-                         f"hiệu lực đến {format_date_vn(info.not_after)} ({state}){note}"
+            lines.append(tr("- {subject} ({organisation}) trên token «{token}», hiệu lực đến "
+                            "{not_after} ({state}){note}", subject=info.subject_cn,
+                            organisation=info.organisation, token=e.token_label,
+                            not_after=format_date_vn(info.not_after), state=state, note=note)
                          + (f"\n  {issues}" if issues else ""))
     signing = [r for r in rows if r.get("has_private_key")]
     usable = [r for r in signing if r["usable"]]
     detail = "\n".join(lines)
     if not any_token:
-        return _r(WARNING, "Chưa có token nào để đọc chứng thư số.",
-                  "Cắm token ký số rồi chạy lại kiểm tra.", certificates=rows)
+        return _r(WARNING, tr("Chưa có token nào để đọc chứng thư số."),
+                  tr("Cắm token ký số rồi chạy lại kiểm tra."), certificates=rows)
     if not signing:
         return _r(FAILED, (detail + "\n" if detail else "")
-                  + "Token không có chứng thư số nào kèm khóa bí mật để ký.",
-                  "Liên hệ nhà cung cấp chữ ký số: token chưa được cấp chứng thư số hoặc đã bị xóa.",
-                  certificates=rows)
+                  + tr("Token không có chứng thư số nào kèm khóa bí mật để ký."),
+                  tr("Liên hệ nhà cung cấp chữ ký số: token chưa được cấp chứng thư số hoặc đã "
+                     "bị xóa."), certificates=rows)
     if not usable:
-        return _r(FAILED, detail, "Không còn chứng thư số nào ký được: hãy liên hệ nhà cung cấp "
-                  "chữ ký số để gia hạn hoặc cấp mới, rồi đăng ký lại chữ ký số với Kho bạc.",
+        return _r(FAILED, detail, tr("Không còn chứng thư số nào ký được: hãy liên hệ nhà cung "
+                  "cấp chữ ký số để gia hạn hoặc cấp mới, rồi đăng ký lại chữ ký số với Kho bạc."),
                   certificates=rows)
     expiring = [r for r in usable if any(p["code"] == "cert-expiring" for p in r["problems"])]
     if expiring or len(usable) < len(signing):
-        return _r(WARNING, detail, "Gia hạn chứng thư số sắp hết hạn / đã hết hạn với nhà cung "
-                  "cấp chữ ký số; sau khi gia hạn, đăng ký lại chữ ký số với Kho bạc.",
+        return _r(WARNING, detail, tr("Gia hạn chứng thư số sắp hết hạn / đã hết hạn với nhà "
+                  "cung cấp chữ ký số; sau khi gia hạn, đăng ký lại chữ ký số với Kho bạc."),
                   certificates=rows)
     if unit and not any(r["unit_match"] for r in usable):
-        detail += f"\nLưu ý: không chứng thư nào mang mã đơn vị MNS:{unit.code}."
+        detail += "\n" + tr("Lưu ý: không chứng thư nào mang mã đơn vị MNS:{code}.",
+                             code=unit.code)
     return _r(OK, detail, certificates=rows)
 
 
@@ -644,19 +675,21 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-_NO_SERVER = ("Chưa cấu hình địa chỉ máy chủ Kho bạc.",
-              "Nhập địa chỉ máy chủ trong Cài đặt (server.url) hoặc đăng nhập: "
-              "kbnn-client login --server URL ….")
+def _no_server() -> tuple[str, str]:
+    return (tr("Chưa cấu hình địa chỉ máy chủ Kho bạc."),
+            tr("Nhập địa chỉ máy chủ trong Cài đặt (server.url) hoặc đăng nhập: "
+               "kbnn-client login --server URL …."))
 
 
 @check("dns", "Phân giải tên máy chủ Kho bạc (DNS)", "DNS of the treasury server", timeout=10)
 def check_dns(env: DiagnosticEnv) -> CheckResult:
     url = env.server_url
     if not url:
-        return _r(FAILED, *_NO_SERVER)
+        return _r(FAILED, *_no_server())
     host, port, _ = _host_port(url)
     if _is_ip(host):
-        return _r(OK, f"Máy chủ là địa chỉ IP {host}, không cần phân giải tên.", host=host,
+        return _r(OK, tr("Máy chủ là địa chỉ IP {host}, không cần phân giải tên.", host=host),
+                  host=host,
                   addresses=[host])
     t0 = time.monotonic()
     try:
@@ -665,15 +698,18 @@ def check_dns(env: DiagnosticEnv) -> CheckResult:
         proxy = env.proxy().for_url(url)
         data = {"host": host, "error": str(exc), "proxy": _safe_proxy(proxy)}
         if proxy:
-            return _r(WARNING, f"Máy này không phân giải được tên «{host}» ({exc.strerror}); "
-                      "kết nối đi qua proxy nên proxy sẽ phân giải thay.",
-                      "Nếu kết nối tới Kho bạc vẫn lỗi, kiểm tra cấu hình proxy.", **data)
-        return _r(FAILED, f"Không phân giải được tên máy chủ «{host}»: {exc.strerror}.",
-                  "Kiểm tra kết nối mạng và máy chủ DNS của máy (hoặc của cơ quan); kiểm tra "
-                  "lại địa chỉ máy chủ Kho bạc trong Cài đặt.", **data)
+            return _r(WARNING, tr("Máy này không phân giải được tên «{host}» ({error}); "
+                      "kết nối đi qua proxy nên proxy sẽ phân giải thay.", host=host,
+                      error=exc.strerror),
+                      tr("Nếu kết nối tới Kho bạc vẫn lỗi, kiểm tra cấu hình proxy."), **data)
+        return _r(FAILED, tr("Không phân giải được tên máy chủ «{host}»: {error}.", host=host,
+                             error=exc.strerror),
+                  tr("Kiểm tra kết nối mạng và máy chủ DNS của máy (hoặc của cơ quan); kiểm tra "
+                     "lại địa chỉ máy chủ Kho bạc trong Cài đặt."), **data)
     addresses = sorted({i[4][0] for i in infos})
     ms = round((time.monotonic() - t0) * 1000)
-    return _r(OK, f"«{host}» → {', '.join(addresses)} ({ms} ms).", host=host, addresses=addresses,
+    return _r(OK, tr("«{host}» → {addresses} ({ms} ms).", host=host, addresses=", ".join(addresses),
+                     ms=ms), host=host, addresses=addresses,
               ms=ms)
 
 
@@ -693,27 +729,28 @@ def _safe_proxy(url: str | None) -> str | None:
 def check_proxy(env: DiagnosticEnv) -> CheckResult:
     cfg = env.proxy()
     url = env.server_url
-    mode_vi = {"system": "theo hệ điều hành", "none": "không dùng proxy",
-               "manual": "proxy chỉ định"}[cfg.mode]
+    mode_vi = {"system": tr("theo hệ điều hành"), "none": tr("không dùng proxy"),
+               "manual": tr("proxy chỉ định")}[cfg.mode]
     if cfg.mode == "manual" and not cfg.url:
-        return _r(FAILED, "Đã chọn proxy chỉ định nhưng chưa nhập địa chỉ proxy.",
-                  "Cài đặt → network.proxy_host (dạng máy:cổng), hoặc chọn «system».",
+        return _r(FAILED, tr("Đã chọn proxy chỉ định nhưng chưa nhập địa chỉ proxy."),
+                  tr("Cài đặt → network.proxy_host (dạng máy:cổng), hoặc chọn «system»."),
                   mode=cfg.mode, proxy=None)
     proxy = cfg.for_url(url) if url else cfg.url
     data = {"mode": cfg.mode, "proxy": _safe_proxy(proxy), "user": cfg.user}
     if not proxy:
-        return _r(OK, f"Cấu hình: {mode_vi}; kết nối tới Kho bạc đi thẳng, không qua proxy.", **data)
+        return _r(OK, tr("Cấu hình: {mode}; kết nối tới Kho bạc đi thẳng, không qua proxy.",
+                         mode=mode_vi), **data)
     host, port, _ = _host_port(proxy)
     try:
         with socket.create_connection((host, port), timeout=min(4.0, env.net_timeout)):
             pass
     except OSError as exc:
-        return _r(FAILED, f"Cấu hình: {mode_vi}; proxy {_safe_proxy(proxy)} không kết nối được "
-                  f"({exc.strerror or exc}).",
-                  "Kiểm tra địa chỉ proxy với bộ phận quản trị mạng của cơ quan, hoặc chọn "
-                  "«none» nếu mạng không cần proxy.", **data)
-    return _r(OK, f"Cấu hình: {mode_vi}; kết nối tới Kho bạc qua proxy {_safe_proxy(proxy)} "
-              "(proxy đang nhận kết nối).", **data)
+        return _r(FAILED, tr("Cấu hình: {mode}; proxy {proxy} không kết nối được ({error}).",
+                             mode=mode_vi, proxy=_safe_proxy(proxy), error=exc.strerror or exc),
+                  tr("Kiểm tra địa chỉ proxy với bộ phận quản trị mạng của cơ quan, hoặc chọn "
+                     "«none» nếu mạng không cần proxy."), **data)
+    return _r(OK, tr("Cấu hình: {mode}; kết nối tới Kho bạc qua proxy {proxy} "
+                     "(proxy đang nhận kết nối).", mode=mode_vi, proxy=_safe_proxy(proxy)), **data)
 
 
 def _tunnel(proxy: str, host: str, port: int, timeout: float) -> socket.socket:
@@ -731,7 +768,8 @@ def _tunnel(proxy: str, host: str, port: int, timeout: float) -> socket.socket:
             buf += chunk
         status = buf.split(b"\r\n", 1)[0].decode("latin-1", "replace")
         if " 200" not in status:
-            raise OSError(f"proxy trả lời «{status.strip()}» cho yêu cầu CONNECT")
+            raise OSError(tr("proxy trả lời «{status}» cho yêu cầu CONNECT",
+                             status=status.strip()))
         return sock
     except BaseException:
         sock.close()
@@ -753,22 +791,25 @@ _VERIFY_VI = {
 def check_tls(env: DiagnosticEnv) -> CheckResult:
     url = env.server_url
     if not url:
-        return _r(FAILED, *_NO_SERVER)
+        return _r(FAILED, *_no_server())
     host, port, scheme = _host_port(url)
     if scheme != "https":
         if _is_loopback(host):
-            return _r(OK, "Máy chủ Kho bạc mô phỏng chạy trên chính máy này (http); "
-                      "không có TLS để kiểm tra.", scheme=scheme, host=host)
-        return _r(FAILED, f"Địa chỉ máy chủ dùng {scheme}://, kết nối không được mã hóa.",
-                  "Dùng địa chỉ https:// do Kho bạc cung cấp.", scheme=scheme, host=host)
+            return _r(OK, tr("Máy chủ Kho bạc mô phỏng chạy trên chính máy này (http); "
+                      "không có TLS để kiểm tra."), scheme=scheme, host=host)
+        return _r(FAILED, tr("Địa chỉ máy chủ dùng {scheme}://, kết nối không được mã hóa.",
+                             scheme=scheme),
+                  tr("Dùng địa chỉ https:// do Kho bạc cung cấp."), scheme=scheme, host=host)
     data: dict[str, Any] = {"host": host, "port": port, "ca_file": env.ca_file}
     ctx = ssl.create_default_context()
     if env.ca_file:
         try:
             ctx.load_verify_locations(cafile=env.ca_file)
         except (OSError, ssl.SSLError) as exc:
-            return _r(FAILED, f"Không đọc được tệp CA «{env.ca_file}»: {exc}.",
-                      "Chọn lại tệp chứng chỉ CA do Kho bạc cung cấp (Cài đặt → server.ca_file).",
+            return _r(FAILED, tr("Không đọc được tệp CA «{path}»: {error}.", path=env.ca_file,
+                                 error=exc),
+                      tr("Chọn lại tệp chứng chỉ CA do Kho bạc cung cấp (Cài đặt → "
+                         "server.ca_file)."),
                       **data)
     proxy = env.proxy().for_url(url)
     data["proxy"] = _safe_proxy(proxy)
@@ -777,32 +818,38 @@ def check_tls(env: DiagnosticEnv) -> CheckResult:
         raw = _tunnel(proxy, host, port, timeout) if proxy else \
             socket.create_connection((host, port), timeout=timeout)
     except OSError as exc:
-        return _r(FAILED, f"Không mở được kết nối tới {host}:{port}"
-                  + (f" qua proxy {_safe_proxy(proxy)}" if proxy else "") + f": {exc.strerror or exc}.",
-                  "Kiểm tra kết nối mạng, tường lửa và proxy của cơ quan.", **data)
+        where = (tr("{host}:{port} qua proxy {proxy}", host=host, port=port,
+                    proxy=_safe_proxy(proxy)) if proxy else f"{host}:{port}")
+        return _r(FAILED, tr("Không mở được kết nối tới {where}: {error}.", where=where,
+                             error=exc.strerror or exc),
+                  tr("Kiểm tra kết nối mạng, tường lửa và proxy của cơ quan."), **data)
     try:
         with ctx.wrap_socket(raw, server_hostname=host) as tls:
             cert = tls.getpeercert() or {}
             data.update(protocol=tls.version(), cipher=(tls.cipher() or ("",))[0])
     except ssl.SSLCertVerificationError as exc:
         raw.close()
-        why = _VERIFY_VI.get(exc.verify_code, exc.verify_message or str(exc))
+        why = (tr(_VERIFY_VI[exc.verify_code]) if exc.verify_code in _VERIFY_VI
+               else exc.verify_message or str(exc))
         data.update(verify_code=exc.verify_code, verify_message=exc.verify_message)
         if exc.verify_code in (9, 10):
-            advice = "Kiểm tra ngày giờ của máy tính; nếu đúng, báo Kho bạc về chứng chỉ máy chủ."
+            advice = tr("Kiểm tra ngày giờ của máy tính; nếu đúng, báo Kho bạc về chứng chỉ "
+                        "máy chủ.")
         elif exc.verify_code == 62:
-            advice = "Kiểm tra lại địa chỉ máy chủ Kho bạc trong Cài đặt (server.url)."
+            advice = tr("Kiểm tra lại địa chỉ máy chủ Kho bạc trong Cài đặt (server.url).")
         else:
-            advice = ("Nếu Kho bạc cung cấp tệp chứng chỉ CA riêng, chọn tệp đó trong Cài đặt "
-                      "(server.ca_file). Nếu không, có thể thiết bị mạng của cơ quan đang chặn "
-                      "và thay chứng chỉ (SSL inspection): liên hệ bộ phận quản trị mạng.")
-        return _r(FAILED, f"Chứng chỉ của máy chủ không được tin cậy (certificate not trusted): "
-                  f"{why} ({exc.verify_message}).", advice, **data)
+            advice = tr("Nếu Kho bạc cung cấp tệp chứng chỉ CA riêng, chọn tệp đó trong Cài đặt "
+                        "(server.ca_file). Nếu không, có thể thiết bị mạng của cơ quan đang chặn "
+                        "và thay chứng chỉ (SSL inspection): liên hệ bộ phận quản trị mạng.")
+        return _r(FAILED, tr("Chứng chỉ của máy chủ không được tin cậy (certificate not trusted): "
+                             "{why} ({message}).", why=why, message=exc.verify_message),
+                  advice, **data)
     except (ssl.SSLError, OSError) as exc:
         raw.close()
-        return _r(FAILED, f"Không bắt tay TLS được với {host}:{port}: {exc}.",
-                  "Máy chủ có thể không hỗ trợ TLS hoặc một thiết bị mạng chặn kết nối; "
-                  "liên hệ bộ phận quản trị mạng.", **data)
+        return _r(FAILED, tr("Không bắt tay TLS được với {host}:{port}: {error}.", host=host,
+                             port=port, error=exc),
+                  tr("Máy chủ có thể không hỗ trợ TLS hoặc một thiết bị mạng chặn kết nối; "
+                     "liên hệ bộ phận quản trị mạng."), **data)
     not_after = cert.get("notAfter")
     days = None
     if not_after:
@@ -812,17 +859,19 @@ def check_tls(env: DiagnosticEnv) -> CheckResult:
     issuer = dict(x[0] for x in cert.get("issuer", ()) if x)
     subject = dict(x[0] for x in cert.get("subject", ()) if x)
     data.update(subject=subject.get("commonName"), issuer=issuer.get("commonName"), days_left=days)
-    detail = (f"{data['protocol']}, chứng chỉ «{data['subject']}» do «{data['issuer']}» cấp, được tin "
-              f"cậy" + (f", còn {days} ngày" if days is not None else "") + ".")
+    detail = (tr("{protocol}, chứng chỉ «{subject}» do «{issuer}» cấp, được tin cậy",
+                 protocol=data["protocol"], subject=data["subject"], issuer=data["issuer"])
+              + (tr(", còn {days} ngày", days=days) if days is not None else "") + ".")
     if days is not None and days < 14:
-        return _r(WARNING, detail, "Chứng chỉ của máy chủ sắp hết hạn; báo cho Kho bạc.", **data)
+        return _r(WARNING, detail, tr("Chứng chỉ của máy chủ sắp hết hạn; báo cho Kho bạc."),
+                  **data)
     return _r(OK, detail, **data)
 
 
 @check("treasury", "Dịch vụ Kho bạc", "Treasury service health", timeout=20)
 def check_treasury(env: DiagnosticEnv) -> CheckResult:
     if not env.server_url:
-        return _r(FAILED, *_NO_SERVER)
+        return _r(FAILED, *_no_server())
     h = env.health()
     data = {"url": env.server_url, "code": h.get("code"), "error": h.get("error")}
     if h["ok"]:
@@ -830,36 +879,38 @@ def check_treasury(env: DiagnosticEnv) -> CheckResult:
         ms = round((h["received"] - h["sent"]) * 1000)
         data.update(status=body.get("status"), api_version=body.get("api_version"), ms=ms)
         if body.get("status") != "ok":
-            return _r(WARNING, f"Kho bạc trả lời trạng thái «{body.get('status')}».",
-                      "Dịch vụ Kho bạc có thể đang bảo trì; hồ sơ vẫn nằm trong hàng đợi và sẽ "
-                      "được gửi khi dịch vụ hoạt động lại.", **data)
+            return _r(WARNING, tr("Kho bạc trả lời trạng thái «{status}».",
+                                  status=body.get("status")),
+                      tr("Dịch vụ Kho bạc có thể đang bảo trì; hồ sơ vẫn nằm trong hàng đợi và sẽ "
+                         "được gửi khi dịch vụ hoạt động lại."), **data)
         if str(body.get("api_version")) != "1":
-            return _r(WARNING, f"Kho bạc dùng phiên bản giao diện {body.get('api_version')}, "
-                      "ứng dụng hỗ trợ phiên bản 1.", "Cập nhật ứng dụng lên phiên bản mới nhất.",
-                      **data)
-        return _r(OK, f"Kho bạc tại {env.server_url} đang hoạt động (trả lời sau {ms} ms).", **data)
+            return _r(WARNING, tr("Kho bạc dùng phiên bản giao diện {version}, ứng dụng hỗ trợ "
+                                  "phiên bản 1.", version=body.get("api_version")),
+                      tr("Cập nhật ứng dụng lên phiên bản mới nhất."), **data)
+        return _r(OK, tr("Kho bạc tại {url} đang hoạt động (trả lời sau {ms} ms).",
+                         url=env.server_url, ms=ms), **data)
     code = h.get("code")
-    detail = h.get("error") or "Không rõ lỗi."
+    detail = h.get("error") or tr("Không rõ lỗi.")
     if code == "tls-error":
-        detail += " Chứng chỉ của máy chủ không được tin cậy (certificate not trusted)."
-        advice = "Xem mục «Kết nối bảo mật (TLS)» ở trên."
+        detail += " " + tr("Chứng chỉ của máy chủ không được tin cậy (certificate not trusted).")
+        advice = tr("Xem mục «Kết nối bảo mật (TLS)» ở trên.")
     elif code in ("proxy-error", "proxy-auth"):
-        advice = ("Kiểm tra địa chỉ proxy và tên/mật khẩu proxy (kbnn-client proxy show; "
-                  "kbnn-client proxy password), hoặc hỏi bộ phận quản trị mạng.")
+        advice = tr("Kiểm tra địa chỉ proxy và tên/mật khẩu proxy (kbnn-client proxy show; "
+                    "kbnn-client proxy password), hoặc hỏi bộ phận quản trị mạng.")
     elif code == "settings":
-        advice = "Sửa cấu hình mạng trong Cài đặt (kbnn-client settings show)."
+        advice = tr("Sửa cấu hình mạng trong Cài đặt (kbnn-client settings show).")
     elif code in ("dns-error", "connection-refused", "network-unreachable", "connect-timeout",
                   "connection-error", "timeout"):
-        advice = ("Kiểm tra kết nối Internet/mạng của cơ quan, tường lửa, proxy và địa chỉ máy "
-                  "chủ. Nếu mạng vẫn tốt, máy chủ Kho bạc có thể đang bảo trì: hồ sơ đã xếp hàng "
-                  "vẫn được giữ và tự gửi lại.")
+        advice = tr("Kiểm tra kết nối Internet/mạng của cơ quan, tường lửa, proxy và địa chỉ máy "
+                    "chủ. Nếu mạng vẫn tốt, máy chủ Kho bạc có thể đang bảo trì: hồ sơ đã xếp "
+                    "hàng vẫn được giữ và tự gửi lại.")
     elif h.get("status") in (404, 405):
-        detail = (f"Máy chủ trả lời HTTP {h['status']}: địa chỉ không phải dịch vụ Kho bạc "
-                  "(thường kết thúc bằng /api/v1).")
-        advice = "Kiểm tra lại địa chỉ máy chủ Kho bạc trong Cài đặt (server.url)."
+        detail = tr("Máy chủ trả lời HTTP {status}: địa chỉ không phải dịch vụ Kho bạc "
+                    "(thường kết thúc bằng /api/v1).", status=h["status"])
+        advice = tr("Kiểm tra lại địa chỉ máy chủ Kho bạc trong Cài đặt (server.url).")
     else:
-        advice = ("Máy chủ Kho bạc đang quá tải hoặc bảo trì; hồ sơ đã xếp hàng vẫn được giữ và tự "
-                  "gửi lại. Nếu kéo dài, liên hệ Kho bạc.")
+        advice = tr("Máy chủ Kho bạc đang quá tải hoặc bảo trì; hồ sơ đã xếp hàng vẫn được giữ và "
+                    "tự gửi lại. Nếu kéo dài, liên hệ Kho bạc.")
     return _r(FAILED, detail, advice, **data)
 
 
@@ -870,34 +921,40 @@ def check_clock(env: DiagnosticEnv) -> CheckResult:
     data: dict[str, Any] = {"local_time": local.isoformat(timespec="seconds"),
                             "utc_offset_hours": offset_h}
     tz_note = ("" if abs(offset_h - 7) < 0.01 else
-               f"\nMúi giờ của máy là UTC{offset_h:+g}, không phải giờ Việt Nam (UTC+7).")
+               "\n" + tr("Múi giờ của máy là UTC{offset:+g}, không phải giờ Việt Nam (UTC+7).",
+                         offset=offset_h))
     if not env.server_url:
-        return _r(WARNING, "Chưa so được giờ: chưa cấu hình máy chủ Kho bạc." + tz_note,
-                  _NO_SERVER[1], **data)
+        return _r(WARNING, tr("Chưa so được giờ: chưa cấu hình máy chủ Kho bạc.") + tz_note,
+                  _no_server()[1], **data)
     h = env.health()
     server_text = (h.get("body") or {}).get("time") if h["ok"] else None
     if not server_text:
-        return _r(WARNING, "Chưa so được giờ với Kho bạc vì không kết nối được." + tz_note,
-                  "Xem mục «Dịch vụ Kho bạc»; sau khi kết nối được, chạy lại kiểm tra.", **data)
+        return _r(WARNING, tr("Chưa so được giờ với Kho bạc vì không kết nối được.") + tz_note,
+                  tr("Xem mục «Dịch vụ Kho bạc»; sau khi kết nối được, chạy lại kiểm tra."),
+                  **data)
     try:
         server = datetime.fromisoformat(str(server_text).replace("Z", "+00:00"))
         if server.tzinfo is None:
             server = server.replace(tzinfo=UTC)
     except ValueError:
-        return _r(WARNING, f"Kho bạc trả về giờ không đọc được: «{server_text}».", "", **data)
+        return _r(WARNING, tr("Kho bạc trả về giờ không đọc được: «{time}».", time=server_text),
+                  "", **data)
     midpoint = (h["sent"] + h["received"]) / 2
     skew = midpoint - server.timestamp()  # > 0: the PC is ahead
     data.update(server_time=server.isoformat(), skew_seconds=round(skew, 1),
                 uncertainty_seconds=round((h["received"] - h["sent"]) / 2, 3))
     minutes = abs(skew) / 60
-    ahead = "nhanh" if skew > 0 else "chậm"
     if abs(skew) > CLOCK_WARN_SECONDS:
         status = FAILED if abs(skew) > CLOCK_FAIL_SECONDS else WARNING
-        return _r(status, f"Đồng hồ máy tính {ahead} hơn giờ Kho bạc {minutes:.0f} phút." + tz_note,
-                  "Chỉnh ngày giờ của máy tính (bật «Đặt giờ tự động»). Giờ sai làm chữ ký số "
-                  "mang thời điểm ký sai và có thể bị Kho bạc từ chối.", **data)
-    return _r(OK, f"Đồng hồ máy tính khớp giờ Kho bạc (lệch {abs(skew):.1f} giây)." + tz_note,
-              **data)
+        if skew > 0:
+            text = tr("Đồng hồ máy tính nhanh hơn giờ Kho bạc {minutes:.0f} phút.", minutes=minutes)
+        else:
+            text = tr("Đồng hồ máy tính chậm hơn giờ Kho bạc {minutes:.0f} phút.", minutes=minutes)
+        return _r(status, text + tz_note,
+                  tr("Chỉnh ngày giờ của máy tính (bật «Đặt giờ tự động»). Giờ sai làm chữ ký số "
+                     "mang thời điểm ký sai và có thể bị Kho bạc từ chối."), **data)
+    return _r(OK, tr("Đồng hồ máy tính khớp giờ Kho bạc (lệch {seconds:.1f} giây).",
+                     seconds=abs(skew)) + tz_note, **data)
 
 
 @check("credentials", "Thông tin đăng nhập Kho bạc", "Treasury credentials", timeout=10)
@@ -909,29 +966,29 @@ def check_credentials(env: DiagnosticEnv) -> CheckResult:
         present = bool(env.home.get("training", "password"))
         data.update(store="training-profile", present=present)
         if present:
-            return _r(OK, f"Hồ sơ tập huấn: tài khoản {user} (đơn vị {unit}), mật khẩu tập huấn "
-                      "có sẵn.", **data)
-        return _r(FAILED, "Hồ sơ tập huấn thiếu mật khẩu tập huấn.",
-                  "Tạo lại hồ sơ tập huấn: kbnn-client training --reset.", **data)
+            return _r(OK, tr("Hồ sơ tập huấn: tài khoản {user} (đơn vị {unit}), mật khẩu tập "
+                             "huấn có sẵn.", user=user, unit=unit), **data)
+        return _r(FAILED, tr("Hồ sơ tập huấn thiếu mật khẩu tập huấn."),
+                  tr("Tạo lại hồ sơ tập huấn: kbnn-client training --reset."), **data)
     if not (env.server_url and unit and user):
         data.update(present=False)
-        return _r(WARNING, "Chưa đăng nhập dịch vụ công Kho bạc trên máy này.",
-                  "Đăng nhập một lần (kbnn-client login --server URL --unit MÃ --user TÊN); "
-                  "mật khẩu được lưu trong kho khóa của hệ điều hành.", **data)
+        return _r(WARNING, tr("Chưa đăng nhập dịch vụ công Kho bạc trên máy này."),
+                  tr("Đăng nhập một lần (kbnn-client login --server URL --unit MÃ --user TÊN); "
+                     "mật khẩu được lưu trong kho khóa của hệ điều hành."), **data)
     try:
         import keyring
 
         backend = keyring.get_keyring()
         name = f"{type(backend).__module__}.{type(backend).__name__}"
     except Exception as exc:  # noqa: BLE001
-        backend, name = None, f"lỗi: {type(exc).__name__}"
+        backend, name = None, tr("lỗi: {error}", error=type(exc).__name__)
     data["store"] = name
     if backend is None or "fail" in name.lower():
         data.update(present=False)
-        return _r(WARNING, "Máy không có kho khóa của hệ điều hành để lưu mật khẩu Kho bạc "
-                  f"({name}).",
-                  "Trên Windows, kho khóa (Credential Manager) luôn có; trên Linux hãy cài "
-                  "gnome-keyring hoặc KWallet. Dòng lệnh có thể dùng --password-env.", **data)
+        return _r(WARNING, tr("Máy không có kho khóa của hệ điều hành để lưu mật khẩu Kho bạc "
+                              "({name}).", name=name),
+                  tr("Trên Windows, kho khóa (Credential Manager) luôn có; trên Linux hãy cài "
+                     "gnome-keyring hoặc KWallet. Dòng lệnh có thể dùng --password-env."), **data)
     from client.app import Credentials
 
     try:
@@ -940,11 +997,12 @@ def check_credentials(env: DiagnosticEnv) -> CheckResult:
         present = False
     data["present"] = present
     if not present:
-        return _r(FAILED, f"Chưa lưu mật khẩu Kho bạc của tài khoản {user} (đơn vị {unit}) "
-                  "trong kho khóa.", "Đăng nhập lại: kbnn-client login --server URL --unit MÃ "
-                  "--user TÊN (hoặc đăng nhập trong ứng dụng).", **data)
-    return _r(OK, f"Mật khẩu của tài khoản {user} (đơn vị {unit}) đã lưu trong kho khóa "
-              f"({name}).", **data)
+        return _r(FAILED, tr("Chưa lưu mật khẩu Kho bạc của tài khoản {user} (đơn vị {unit}) "
+                             "trong kho khóa.", user=user, unit=unit),
+                  tr("Đăng nhập lại: kbnn-client login --server URL --unit MÃ --user TÊN (hoặc "
+                     "đăng nhập trong ứng dụng)."), **data)
+    return _r(OK, tr("Mật khẩu của tài khoản {user} (đơn vị {unit}) đã lưu trong kho khóa "
+                     "({name}).", user=user, unit=unit, name=name), **data)
 
 
 # --------------------------------------------------------------------------- local data
@@ -963,17 +1021,19 @@ def check_database(env: DiagnosticEnv) -> CheckResult:
 
     path = env.home.db_path
     if not path.exists():
-        return _r(WARNING, f"Chưa có cơ sở dữ liệu ({path}); sẽ được tạo khi mở ứng dụng.",
-                  "Không cần làm gì nếu đây là lần đầu dùng ứng dụng trên máy này.",
+        return _r(WARNING, tr("Chưa có cơ sở dữ liệu ({path}); sẽ được tạo khi mở ứng dụng.",
+                              path=path),
+                  tr("Không cần làm gì nếu đây là lần đầu dùng ứng dụng trên máy này."),
                   path=str(path), exists=False)
     data: dict[str, Any] = {"path": str(path), "exists": True, "size_bytes": path.stat().st_size,
                             "expected_schema": SCHEMA_VERSION}
-    restore = ("Khôi phục dữ liệu từ bản sao lưu gần nhất (Cài đặt → Khôi phục, hoặc "
-               "kbnn-client restore TỆP.zip) và gửi gói hỗ trợ cho bộ phận kỹ thuật.")
+    restore = tr("Khôi phục dữ liệu từ bản sao lưu gần nhất (Cài đặt → Khôi phục, hoặc "
+                 "kbnn-client restore TỆP.zip) và gửi gói hỗ trợ cho bộ phận kỹ thuật.")
     try:
         conn = _open_existing(path)
     except sqlite3.Error as exc:
-        return _r(FAILED, f"Không mở được cơ sở dữ liệu: {exc}.", restore, **data)
+        return _r(FAILED, tr("Không mở được cơ sở dữ liệu: {error}.", error=exc), restore,
+                  **data)
     try:
         # integrity_check does all quick_check does and more: one pass over the file
         integrity = [r[0] for r in conn.execute("PRAGMA integrity_check(20)")]
@@ -984,24 +1044,28 @@ def check_database(env: DiagnosticEnv) -> CheckResult:
                 if "documents" in tables else None)
     except sqlite3.DatabaseError as exc:
         data["error"] = str(exc)
-        return _r(FAILED, f"Cơ sở dữ liệu bị hỏng: {exc}.", restore, **data)
+        return _r(FAILED, tr("Cơ sở dữ liệu bị hỏng: {error}.", error=exc), restore, **data)
     finally:
         conn.close()
     data.update(integrity_check=integrity, schema_version=version,
                 journal_mode=journal, documents=docs)
     if integrity != ["ok"]:
         shown = " ".join("; ".join(integrity).split())[:300]
-        return _r(FAILED, f"Kiểm tra toàn vẹn cơ sở dữ liệu báo lỗi: {shown}.", restore, **data)
+        return _r(FAILED, tr("Kiểm tra toàn vẹn cơ sở dữ liệu báo lỗi: {errors}.", errors=shown),
+                  restore, **data)
     if version > SCHEMA_VERSION:
-        return _r(FAILED, f"Cơ sở dữ liệu có phiên bản cấu trúc {version}, mới hơn phiên bản ứng "
-                  f"dụng này hiểu ({SCHEMA_VERSION}).",
-                  "Cài phiên bản ứng dụng mới nhất (dữ liệu được tạo bởi phiên bản mới hơn).", **data)
-    detail = (f"Toàn vẹn: đạt. Phiên bản cấu trúc {version}/{SCHEMA_VERSION}, "
-              f"{docs if docs is not None else 0} hồ sơ, "
-              f"{data['size_bytes'] / 1024 / 1024:.1f} MB, nhật ký {journal}.")
+        return _r(FAILED, tr("Cơ sở dữ liệu có phiên bản cấu trúc {version}, mới hơn phiên bản "
+                             "ứng dụng này hiểu ({expected}).", version=version,
+                             expected=SCHEMA_VERSION),
+                  tr("Cài phiên bản ứng dụng mới nhất (dữ liệu được tạo bởi phiên bản mới hơn)."),
+                  **data)
+    detail = tr("Toàn vẹn: đạt. Phiên bản cấu trúc {version}/{expected}, {documents} hồ sơ, "
+                "{mb:.1f} MB, nhật ký {journal}.", version=version, expected=SCHEMA_VERSION,
+                documents=docs if docs is not None else 0,
+                mb=data["size_bytes"] / 1024 / 1024, journal=journal)
     if version < SCHEMA_VERSION:
-        return _r(WARNING, detail + " Cấu trúc cũ hơn phiên bản ứng dụng.",
-                  "Mở ứng dụng một lần để nâng cấp cấu trúc dữ liệu (tự động).", **data)
+        return _r(WARNING, detail + " " + tr("Cấu trúc cũ hơn phiên bản ứng dụng."),
+                  tr("Mở ứng dụng một lần để nâng cấp cấu trúc dữ liệu (tự động)."), **data)
     return _r(OK, detail, **data)
 
 
@@ -1009,7 +1073,8 @@ def check_database(env: DiagnosticEnv) -> CheckResult:
 def check_outbox(env: DiagnosticEnv) -> CheckResult:
     path = env.home.db_path
     if not path.exists():
-        return _r(OK, "Hàng đợi trống (chưa có cơ sở dữ liệu).", counts={}, oldest_queued_at=None)
+        return _r(OK, tr("Hàng đợi trống (chưa có cơ sở dữ liệu)."), counts={},
+                  oldest_queued_at=None)
     try:
         conn = _open_existing(path)
         try:
@@ -1024,30 +1089,33 @@ def check_outbox(env: DiagnosticEnv) -> CheckResult:
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        return _r(FAILED, f"Không đọc được hàng đợi gửi: {exc}.",
-                  "Xem mục «Cơ sở dữ liệu» ở trên.", counts={})
+        return _r(FAILED, tr("Không đọc được hàng đợi gửi: {error}.", error=exc),
+                  tr("Xem mục «Cơ sở dữ liệu» ở trên."), counts={})
     from client.store.db import parse_iso
 
     waiting = counts.get("queued", 0) + counts.get("sending", 0)
     data: dict[str, Any] = {"counts": counts, "waiting": waiting, "needs_attention": attention,
                             "oldest_queued_at": oldest[0] if oldest else None,
                             "oldest_queued_age_seconds": None, "last_error": None}
-    parts = [f"{_OUTBOX_STATE_VI.get(state, state)}: {n}"
-             for state, n in sorted(counts.items())] or ["trống"]
-    detail = "Theo trạng thái: " + ", ".join(parts) + "."
+    parts = [f"{tr(_OUTBOX_STATE_VI[state]) if state in _OUTBOX_STATE_VI else state}: {n}"
+             for state, n in sorted(counts.items())] or [tr("trống")]
+    detail = tr("Theo trạng thái: {states}.", states=", ".join(parts))
     if oldest:
         age = (datetime.now(UTC) - parse_iso(oldest[0])).total_seconds()
         data["oldest_queued_age_seconds"] = round(age)
         data["last_error"] = oldest[1]
-        detail += (f"\nHồ sơ chờ gửi lâu nhất: số {oldest[2]}, đã chờ {_age_vi(age)}"
-                   + (f"; lỗi gần nhất: {oldest[1]}" if oldest[1] else "") + ".")
+        detail += "\n" + (tr("Hồ sơ chờ gửi lâu nhất: số {number}, đã chờ {age}", number=oldest[2],
+                               age=_age_vi(age))
+                          + (tr("; lỗi gần nhất: {error}", error=oldest[1]) if oldest[1] else "")
+                          + ".")
     if attention:
-        return _r(WARNING, detail + f"\n{len(attention)} hồ sơ Kho bạc không nhận, cần xử lý: "
-                  + ", ".join(attention) + ".",
-                  "Mở hàng đợi gửi, đọc lý do Kho bạc từ chối, sửa hồ sơ và ký lại.", **data)
+        return _r(WARNING, detail + "\n" + tr("{count} hồ sơ Kho bạc không nhận, cần xử lý: "
+                                              "{numbers}.", count=len(attention),
+                                              numbers=", ".join(attention)),
+                  tr("Mở hàng đợi gửi, đọc lý do Kho bạc từ chối, sửa hồ sơ và ký lại."), **data)
     if oldest and data["oldest_queued_age_seconds"] > OUTBOX_STALE_SECONDS:
-        return _r(WARNING, detail, "Có hồ sơ chờ gửi đã lâu: kiểm tra kết nối tới Kho bạc (các mục "
-                  "mạng ở trên) rồi bấm «Gửi ngay».", **data)
+        return _r(WARNING, detail, tr("Có hồ sơ chờ gửi đã lâu: kiểm tra kết nối tới Kho bạc (các "
+                  "mục mạng ở trên) rồi bấm «Gửi ngay»."), **data)
     return _r(OK, detail, **data)
 
 
@@ -1057,10 +1125,10 @@ _OUTBOX_STATE_VI = {"queued": "chờ gửi", "sending": "đang gửi", "sent": "
 
 def _age_vi(seconds: float) -> str:
     if seconds < 3600:
-        return f"{max(0, int(seconds // 60))} phút"
+        return tr("{n} phút", n=max(0, int(seconds // 60)))
     if seconds < 86400:
-        return f"{seconds / 3600:.1f} giờ"
-    return f"{seconds / 86400:.1f} ngày"
+        return tr("{n:.1f} giờ", n=seconds / 3600)
+    return tr("{n:.1f} ngày", n=seconds / 86400)
 
 
 @check("disk", "Dung lượng ổ đĩa", "Disk space", timeout=10)
@@ -1071,11 +1139,11 @@ def check_disk(env: DiagnosticEnv) -> CheckResult:
     data = {"path": str(env.home.path), "free_bytes": usage.free, "total_bytes": usage.total,
             "app_bytes": used_by_app}
     gb = usage.free / 1024**3
-    detail = (f"Còn trống {gb:.1f} GB trên {usage.total / 1024**3:.0f} GB; dữ liệu ứng dụng "
-              f"{used_by_app / 1024**2:.1f} MB.")
-    advice = "Giải phóng dung lượng ổ đĩa chứa thư mục dữ liệu (xóa tệp tạm, thùng rác)."
+    detail = tr("Còn trống {free:.1f} GB trên {total:.0f} GB; dữ liệu ứng dụng {app:.1f} MB.",
+                free=gb, total=usage.total / 1024**3, app=used_by_app / 1024**2)
+    advice = tr("Giải phóng dung lượng ổ đĩa chứa thư mục dữ liệu (xóa tệp tạm, thùng rác).")
     if usage.free < DISK_FAIL_BYTES:
-        return _r(FAILED, detail + " Quá ít để lưu hồ sơ an toàn.", advice, **data)
+        return _r(FAILED, detail + " " + tr("Quá ít để lưu hồ sơ an toàn."), advice, **data)
     if usage.free < DISK_WARN_BYTES:
         return _r(WARNING, detail, advice, **data)
     return _r(OK, detail, **data)

@@ -8,7 +8,8 @@ bundles, the GUI)::
      "checks": [{"id", "status", "title", "detail", "advice", "data"}, ...]}
 
 ``status`` is ``ok``, ``warning`` or ``failed``; ``title``, ``detail`` and
-``advice`` (cách khắc phục) are Vietnamese; ``data`` holds the facts behind
+``advice`` (cách khắc phục) are in the language of :mod:`client.i18n` (Vietnamese
+by default, English with ``--lang en``); ``data`` holds the facts behind
 the verdict (never a secret).
 """
 
@@ -17,6 +18,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+
+from client.i18n import language, tr
 
 OK = "ok"
 WARNING = "warning"
@@ -44,11 +47,12 @@ class CheckResult:
                 "advice": self.advice, "data": self.data}
 
     def to_text(self) -> str:
-        lines = [f"[{STATUS_VI.get(self.status, self.status)}] {self.title}"]
+        labels = STATUS_EN if language() == "en" else STATUS_VI
+        lines = [f"[{labels.get(self.status, self.status)}] {self.title}"]
         lines += [f"    {line}" for line in self.detail.splitlines() if line.strip()]
         if self.advice and self.status != OK:
             advice = self.advice.splitlines()
-            lines.append(f"    Cách khắc phục: {advice[0]}")
+            lines.append("    " + tr("Cách khắc phục: {advice}", advice=advice[0]))
             lines += [f"      {line}" for line in advice[1:] if line.strip()]
         return "\n".join(lines)
 
@@ -89,15 +93,16 @@ class Report:
         return json.dumps(self.to_json(), ensure_ascii=False, indent=2, default=str)
 
     def to_text(self) -> str:
-        """The plain Vietnamese report ("Sao chép báo cáo")."""
+        """The plain-text report ("Sao chép báo cáo"), in the language of ``client.i18n``."""
         s = self.summary()
         when = self.generated_at.astimezone(_VN_TZ).strftime("%d/%m/%Y %H:%M:%S")
         head = [
-            f"BÁO CÁO KIỂM TRA MÁY — KBNN Client {self.version}",
-            f"Thời điểm: {when} (giờ Việt Nam)",
+            tr("BÁO CÁO KIỂM TRA MÁY — KBNN Client {version}", version=self.version),
+            tr("Thời điểm: {when} (giờ Việt Nam)", when=when),
         ]
         if self.home:
-            head.append(f"Thư mục dữ liệu: {self.home}")
-        head.append(f"Tổng hợp: {s[OK]} đạt, {s[WARNING]} cảnh báo, {s[FAILED]} lỗi")
+            head.append(tr("Thư mục dữ liệu: {home}", home=self.home))
+        head.append(tr("Tổng hợp: {ok} đạt, {warning} cảnh báo, {failed} lỗi", ok=s[OK],
+                       warning=s[WARNING], failed=s[FAILED]))
         body = [c.to_text() for c in self.checks]
         return "\n".join(head) + "\n\n" + "\n\n".join(body) + "\n"

@@ -19,6 +19,7 @@ from client import __version__
 from client.diagnostics.checks import CHECKS, CheckSpec, DiagnosticEnv
 from client.diagnostics.model import FAILED, CheckResult, Report
 from client.home import Home
+from client.i18n import tr
 
 log = logging.getLogger("client.diagnostics")
 
@@ -33,9 +34,10 @@ def _run_one(spec: CheckSpec, env: DiagnosticEnv) -> CheckResult:
         return spec.titled(spec.fn(env))
     except Exception as exc:  # noqa: BLE001 - one check failing never stops the others
         log.warning("diagnostic check %s failed: %s", spec.id, type(exc).__name__, exc_info=True)
-        return CheckResult(spec.id, FAILED, spec.title,
-                           f"Lỗi khi kiểm tra: {type(exc).__name__}: {exc}",
-                           "Gửi gói hỗ trợ (báo cáo và nhật ký) cho bộ phận kỹ thuật.",
+        return CheckResult(spec.id, FAILED, spec.display_title,
+                           tr("Lỗi khi kiểm tra: {error}: {message}", error=type(exc).__name__,
+                              message=exc),
+                           tr("Gửi gói hỗ trợ (báo cáo và nhật ký) cho bộ phận kỹ thuật."),
                            {"exception": type(exc).__name__})
 
 
@@ -81,10 +83,11 @@ def run_diagnostics(home: Home, *, module: str | None = None, only: Iterable[str
                 results.append(fut.result())
                 continue
             result = CheckResult(
-                spec.id, FAILED, spec.title,
-                f"Kiểm tra không xong sau {spec.timeout * timeout_scale:g} giây.",
-                "Thiết bị hoặc dịch vụ tương ứng không phản hồi; thử lại, nếu vẫn vậy hãy gửi "
-                "gói hỗ trợ cho bộ phận kỹ thuật.", {"timeout_seconds": spec.timeout * timeout_scale})
+                spec.id, FAILED, spec.display_title,
+                tr("Kiểm tra không xong sau {seconds:g} giây.", seconds=spec.timeout * timeout_scale),
+                tr("Thiết bị hoặc dịch vụ tương ứng không phản hồi; thử lại, nếu vẫn vậy hãy gửi "
+                   "gói hỗ trợ cho bộ phận kỹ thuật."),
+                {"timeout_seconds": spec.timeout * timeout_scale})
             results.append(result)
             if on_result is not None:
                 try:

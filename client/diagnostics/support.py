@@ -18,6 +18,7 @@ from pathlib import Path
 
 from client.diagnostics.model import Report
 from client.home import Home, known_secrets, preset_files, read_ini_text, scrub_secrets
+from client.i18n import tr
 
 log = logging.getLogger("client.diagnostics")
 
@@ -120,7 +121,7 @@ def save_support_bundle(home: Home, report: Report, dest: Path | str) -> Path:
             try:
                 text = path.read_text("utf-8", errors="replace")
             except OSError as exc:
-                text = f"(không đọc được tệp: {exc})"
+                text = tr("(không đọc được tệp: {error})", error=exc)
             z.writestr(f"logs/{path.name}", clean(text))
         if home.settings_path.is_file():
             z.writestr("settings.ini", clean(home.settings_path.read_text("utf-8", errors="replace")))
@@ -129,7 +130,7 @@ def save_support_bundle(home: Home, report: Report, dest: Path | str) -> Path:
             try:
                 text = f"; {preset}\n" + read_ini_text(preset)
             except OSError as exc:
-                text = f"; {preset}\n(không đọc được tệp: {exc})"
+                text = f"; {preset}\n" + tr("(không đọc được tệp: {error})", error=exc)
             z.writestr(f"presets/{n + 1}-{preset.name}", clean(text))
     tmp = dest.with_name(dest.name + ".tmp")
     dest.parent.mkdir(parents=True, exist_ok=True)

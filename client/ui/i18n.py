@@ -18,6 +18,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
+from client.i18n import set_language as set_core_language
 from client.resources import resource
 
 log = logging.getLogger("client.ui.i18n")
@@ -73,6 +74,7 @@ def install_language(app: QCoreApplication, lang: str | None) -> str:
         if not _load(app, "qtbase_vi", ours + [qt_own]):
             log.warning("Vietnamese catalogue of Qt's own texts not found")
     _current = lang
+    set_core_language(lang)
     return lang
 
 
@@ -83,6 +85,7 @@ def remove_language(app: QCoreApplication) -> None:
         app.removeTranslator(translator)
     _installed.clear()
     _current = DEFAULT_LANGUAGE
+    set_core_language(DEFAULT_LANGUAGE)
 
 
 def language_of(ctx: object) -> str:

@@ -1,0 +1,54 @@
+"""Languages of the core's texts (no Qt): Vietnamese source texts, English on request.
+
+Core modules write user-facing texts in Vietnamese as ``tr("… {name} …", name=value)``;
+when the language is ``"en"`` the Vietnamese template is looked up in
+``resources/i18n/core_en.json`` (``{vi_template: en_template}``) and the English
+template is formatted instead. A template missing from the catalogue stays Vietnamese
+(``tests/unit/test_core_i18n.py`` fails when a ``tr()`` literal has no entry).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import lru_cache
+
+from client.resources import resource
+
+log = logging.getLogger("client.i18n")
+
+LANGUAGES = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
+CATALOGUE = "core_en.json"
+
+_current = DEFAULT_LANGUAGE
+
+
+def set_language(lang: str | None) -> str:
+    """Use ``lang`` (``"vi"`` or ``"en"``; anything else: Vietnamese); returns the language used."""
+    global _current
+    _current = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    return _current
+
+
+def language() -> str:
+    return _current
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, str]:
+    """The English catalogue ``{vi_template: en_template}`` (empty when unreadable)."""
+    try:
+        data = json.loads(resource("i18n", CATALOGUE).read_text("utf-8"))
+    except (OSError, ValueError):
+        log.warning("core English catalogue %s not readable", CATALOGUE, exc_info=True)
+        return {}
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def tr(vi_template: str, **kw: object) -> str:
+    """``vi_template`` in the current language, formatted with ``str.format(**kw)``."""
+    template = vi_template
+    if _current == "en":
+        template = catalogue().get(vi_template, vi_template)
+    return template.format(**kw) if kw else template

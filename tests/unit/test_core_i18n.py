@@ -1,0 +1,181 @@
+"""The core's texts in English (issue 8): ``client.i18n`` and ``kbnn-client --lang en doctor``.
+
+The doctor runs in-process through ``client.cli.main`` with a fresh data folder, a
+treasury address on a loopback port nobody listens on and a PKCS#11 module that does
+not exist. The catalogue test parses every ``tr("…")`` in ``client/`` so that a new
+Vietnamese text without its English fails the suite.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import socket
+import string
+from pathlib import Path
+
+import pytest
+
+from client import firstrun, i18n
+from client.cli import main
+from client.diagnostics import checks as C
+from client.i18n import set_language, tr
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGUE = ROOT / "resources" / "i18n" / "core_en.json"
+# letters only Vietnamese uses (tone marks, ă â đ ê ô ơ ư): none may be left in English texts
+VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]",
+                        re.IGNORECASE)
+# dictionaries whose Vietnamese values go through tr() as variables, not literals
+TR_TABLES = {"_VERIFY_VI": C._VERIFY_VI, "_OUTBOX_STATE_VI": C._OUTBOX_STATE_VI,
+             "STEP_TITLES": firstrun.STEP_TITLES, "_NOT_DONE_ADVICE": firstrun._NOT_DONE_ADVICE,
+             "ROLE_VI": firstrun.ROLE_VI}
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    set_language(None)
+    yield
+    set_language(None)
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # closed again when the with-block ends
+
+
+@pytest.fixture
+def home(tmp_path) -> Path:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "settings.ini").write_text(
+        f"[server]\nurl = http://127.0.0.1:{closed_port()}/api/v1\n\n[network]\nproxy = none\n",
+        encoding="utf-8")
+    return home
+
+
+def doctor(capsys, home: Path, tmp_path: Path, *lang: str, as_json: bool = True) -> tuple[int, str]:
+    missing = str(tmp_path / "khong-co.so")
+    code = main(["--home", str(home), *lang, "doctor", "--module", missing,
+                 *(["--json"] if as_json else [])])
+    return code, capsys.readouterr().out
+
+
+def by_id(out: str) -> dict[str, dict]:
+    return {c["id"]: c for c in json.loads(out)["checks"]}
+
+
+def test_lang_en_doctor_json_is_english(capsys, home, tmp_path):
+    code, out = doctor(capsys, home, tmp_path, "--lang", "en")
+    assert code == 1  # failed checks
+    checks = by_id(out)
+    assert len(checks) == len(C.CHECKS)
+    mods = checks["pkcs11-modules"]
+    assert mods["status"] == "failed" and mods["title"] == "PKCS#11 token modules"
+    assert mods["detail"].startswith("The PKCS#11 module given was not found: ")
+    assert "FILE NOT FOUND" in mods["detail"] and "given with --module" in mods["detail"]
+    assert mods["advice"].startswith("Check the path of the token module")
+    assert checks["tokens"]["detail"] == ("Cannot read the tokens: no PKCS#11 module could be "
+                                          "loaded.")
+    assert checks["treasury"]["title"] == "Treasury service health"
+    assert checks["treasury"]["advice"].startswith("Check the Internet/office network connection")
+    assert checks["database"]["detail"].startswith("No database yet (")
+    assert checks["clock"]["detail"].startswith("Clock not compared with the treasury")
+    assert checks["credentials"]["detail"] == ("Not logged in to the treasury's public service "
+                                               "on this computer.")
+    for cid, c in checks.items():
+        # the treasury's detail is the transport's own message (not converted yet)
+        texts = [c["title"], c["advice"]] + ([] if cid == "treasury" else [c["detail"]])
+        for text in texts:
+            assert not VIETNAMESE.search(text), (cid, text)
+
+
+def test_default_language_stays_vietnamese(capsys, home, tmp_path):
+    _code, out = doctor(capsys, home, tmp_path)
+    checks = by_id(out)
+    mods = checks["pkcs11-modules"]
+    assert mods["title"] == "Thư viện PKCS#11 của token"
+    assert mods["detail"].startswith("Thư viện PKCS#11 đã chỉ định không tìm thấy: ")
+    assert "KHÔNG TÌM THẤY TỆP" in mods["detail"]
+    assert checks["credentials"]["detail"] == "Chưa đăng nhập dịch vụ công Kho bạc trên máy này."
+    assert checks["treasury"]["advice"].startswith("Kiểm tra kết nối Internet/mạng của cơ quan")
+
+
+def test_plain_report_follows_the_language(capsys, home, tmp_path):
+    _code, out = doctor(capsys, home, tmp_path, "--lang", "en", as_json=False)
+    assert out.startswith("COMPUTER CHECK REPORT — KBNN Client ")
+    assert "[FAILED] PKCS#11 token modules" in out and "How to fix: Check the path" in out
+    assert "Summary: " in out and "Cách khắc phục" not in out
+    _code, out = doctor(capsys, home, tmp_path, as_json=False)
+    assert out.startswith("BÁO CÁO KIỂM TRA MÁY — KBNN Client ")
+    assert "[LỖI] Thư viện PKCS#11 của token" in out and "Cách khắc phục: Kiểm tra lại" in out
+
+
+def test_settings_language_applies_without_the_flag_and_the_flag_wins(capsys, home, tmp_path):
+    with open(home / "settings.ini", "a", encoding="utf-8") as fh:
+        fh.write("\n[ui]\nlanguage = en\n")
+    _code, out = doctor(capsys, home, tmp_path)
+    assert by_id(out)["disk"]["title"] == "Disk space"
+    _code, out = doctor(capsys, home, tmp_path, "--lang", "vi")
+    assert by_id(out)["disk"]["title"] == "Dung lượng ổ đĩa"
+
+
+def test_tr_formats_falls_back_and_formats_numbers():
+    template = "Đồng hồ máy tính khớp giờ Kho bạc (lệch {seconds:.1f} giây)."
+    assert tr(template, seconds=2.25) == "Đồng hồ máy tính khớp giờ Kho bạc (lệch 2.2 giây)."
+    set_language("en")
+    assert i18n.language() == "en"
+    assert tr(template, seconds=2.25) == "The computer clock matches treasury time (off by 2.2 seconds)."
+    assert tr("Chưa có trong danh mục {x}.", x=1) == "Chưa có trong danh mục 1."  # fallback
+    assert set_language("fr") == "vi" and tr(template, seconds=1) == (
+        "Đồng hồ máy tính khớp giờ Kho bạc (lệch 1.0 giây).")
+
+
+# --------------------------------------------------------------------------- the catalogue
+
+
+def _tr_templates() -> tuple[dict[str, str], list[str]]:
+    """Every ``tr("literal", …)`` template in client/ (→ where), and non-literal calls."""
+    found: dict[str, str] = {}
+    odd: list[str] = []
+    for path in sorted((ROOT / "client").rglob("*.py")):
+        tree = ast.parse(path.read_text("utf-8"), str(path))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id == "tr" and node.args):
+                continue
+            arg = node.args[0]
+            where = f"{path.relative_to(ROOT)}:{node.lineno}"
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                found.setdefault(arg.value, where)
+            elif not any(name in ast.unparse(arg) for name in TR_TABLES):
+                odd.append(where)
+    for table in TR_TABLES.values():
+        for text in table.values():
+            found.setdefault(text, "table")
+    return found, odd
+
+
+def _fields(template: str) -> set[str]:
+    return {f for _lit, f, _spec, _conv in string.Formatter().parse(template) if f}
+
+
+def test_every_tr_template_has_its_english():
+    catalogue = json.loads(CATALOGUE.read_text("utf-8"))
+    templates, odd = _tr_templates()
+    assert len(templates) > 150  # the diagnostics' texts at least
+    assert odd == [], f"tr() of a variable outside the known tables: {odd}"
+    missing = {t: where for t, where in templates.items() if t not in catalogue}
+    assert missing == {}, f"no English in {CATALOGUE.name} for: {missing}"
+    stale = sorted(set(catalogue) - set(templates))
+    assert stale == [], f"catalogue entries no tr() uses: {stale}"
+    for vi, en in catalogue.items():
+        assert _fields(vi) == _fields(en), (vi, en)
+        assert en.strip() and not VIETNAMESE.search(en), en
+
+
+def test_check_titles_have_english():
+    for spec in C.CHECKS:
+        assert spec.title_en and not VIETNAMESE.search(spec.title_en), spec.id
