@@ -2,7 +2,8 @@
 
 Core modules write user-facing texts in Vietnamese as ``tr("… {name} …", name=value)``;
 when the language is ``"en"`` the Vietnamese template is looked up in
-``resources/i18n/core_en.json`` (``{vi_template: en_template}``) and the English
+``resources/i18n/core_en*.json`` (``{vi_template: en_template}``, one file per area,
+merged) and the English
 template is formatted instead. A template missing from the catalogue stays Vietnamese
 (``tests/unit/test_core_i18n.py`` fails when a ``tr()`` literal has no entry).
 """
@@ -19,7 +20,7 @@ log = logging.getLogger("client.i18n")
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
-CATALOGUE = "core_en.json"
+CATALOGUE = "core_en*.json"
 
 _current = DEFAULT_LANGUAGE
 
@@ -37,13 +38,17 @@ def language() -> str:
 
 @lru_cache(maxsize=1)
 def catalogue() -> dict[str, str]:
-    """The English catalogue ``{vi_template: en_template}`` (empty when unreadable)."""
-    try:
-        data = json.loads(resource("i18n", CATALOGUE).read_text("utf-8"))
-    except (OSError, ValueError):
-        log.warning("core English catalogue %s not readable", CATALOGUE, exc_info=True)
-        return {}
-    return {str(k): str(v) for k, v in data.items()}
+    """The English catalogue ``{vi_template: en_template}``: every ``core_en*.json`` file,
+    merged (a file that cannot be read is left out, with a warning)."""
+    merged: dict[str, str] = {}
+    for path in sorted(resource("i18n").glob(CATALOGUE)):
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            log.warning("core English catalogue %s not readable", path.name, exc_info=True)
+            continue
+        merged.update({str(k): str(v) for k, v in data.items()})
+    return merged
 
 
 def tr(vi_template: str, **kw: object) -> str:

@@ -23,7 +23,7 @@ from client.diagnostics import checks as C
 from client.i18n import set_language, tr
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOGUE = ROOT / "resources" / "i18n" / "core_en.json"
+CATALOGUES = sorted((ROOT / "resources" / "i18n").glob("core_en*.json"))
 # letters only Vietnamese uses (tone marks, ă â đ ê ô ơ ư): none may be left in English texts
 VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]",
                         re.IGNORECASE)
@@ -163,12 +163,16 @@ def _fields(template: str) -> set[str]:
 
 
 def test_every_tr_template_has_its_english():
-    catalogue = json.loads(CATALOGUE.read_text("utf-8"))
+    catalogue: dict[str, str] = {}
+    for path in CATALOGUES:
+        part = json.loads(path.read_text("utf-8"))
+        assert not set(part) & set(catalogue), f"{path.name} repeats entries of another file"
+        catalogue.update(part)
     templates, odd = _tr_templates()
     assert len(templates) > 150  # the diagnostics' texts at least
     assert odd == [], f"tr() of a variable outside the known tables: {odd}"
     missing = {t: where for t, where in templates.items() if t not in catalogue}
-    assert missing == {}, f"no English in {CATALOGUE.name} for: {missing}"
+    assert missing == {}, f"no English in resources/i18n/core_en*.json for: {missing}"
     stale = sorted(set(catalogue) - set(templates))
     assert stale == [], f"catalogue entries no tr() uses: {stale}"
     for vi, en in catalogue.items():
