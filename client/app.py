@@ -18,6 +18,7 @@ from pathlib import Path
 from client import documents
 from client.errors import InvalidInput, Problem, UsageError
 from client.home import Home, remember_secret, setup_logging
+from client.i18n import tr
 
 log = logging.getLogger("client.app")
 
@@ -60,7 +61,8 @@ def load_cert_file(path: Path, x509=None, Encoding=None) -> list[bytes]:  # noqa
             return [c.public_bytes(Encoding.DER) for c in x509.load_pem_x509_certificates(data)]
         return [x509.load_der_x509_certificate(data).public_bytes(Encoding.DER)]
     except ValueError as exc:
-        raise InvalidInput(f"Tệp «{path}» không phải là chứng thư số (PEM hoặc DER).") from exc
+        raise InvalidInput(tr("Tệp «{path}» không phải là chứng thư số (PEM hoặc DER).",
+                              path=path)) from exc
 
 
 @dataclass
@@ -79,7 +81,8 @@ class Credentials:
         if self.password_env:
             value = os.environ.get(self.password_env)
             if value is None:
-                raise UsageError(f"Biến môi trường {self.password_env} chưa được đặt.")
+                raise UsageError(tr("Biến môi trường {name} chưa được đặt.",
+                                    name=self.password_env))
             return value
         if self.home.is_training:
             return self.home.get("training", "password")
@@ -197,7 +200,7 @@ class AppContext:
         doc = documents.parse(document_json)
         problems = [p for p in documents.validate(doc) if p.severity == "error"]
         if problems:
-            raise InvalidInput("Tài liệu chưa hợp lệ.", problems)
+            raise InvalidInput(tr("Tài liệu chưa hợp lệ."), problems)
         return self.documents.add_draft(document_json, documents.summary(doc), title)
 
     def prepare(self, local_id: int):
@@ -262,11 +265,12 @@ class AppContext:
 
         row = self.documents.get(local_id)
         if not row.package:
-            raise InvalidInput("Tài liệu chưa được ký.")
+            raise InvalidInput(tr("Tài liệu chưa được ký."))
         report = verify_package(row.package, self.trust(), require_complete=True)
         errors = [p for p in report.problems if p.severity == "error"]
         if errors:
-            raise InvalidInput("Gói hồ sơ chưa hợp lệ hoặc chưa đủ chữ ký, không thể gửi.", errors)
+            raise InvalidInput(tr("Gói hồ sơ chưa hợp lệ hoặc chưa đủ chữ ký, không thể gửi."),
+                               errors)
         return self.outbox.enqueue(row.package, documents.summary(report.document),
                                    document_local_id=local_id)
 
@@ -277,7 +281,8 @@ class AppContext:
         report = verify_package(package, self.trust(extra_trust), require_complete=True)
         errors = [p for p in report.problems if p.severity == "error"]
         if errors:
-            raise InvalidInput("Gói hồ sơ chưa hợp lệ hoặc chưa đủ chữ ký, không thể gửi.", errors)
+            raise InvalidInput(tr("Gói hồ sơ chưa hợp lệ hoặc chưa đủ chữ ký, không thể gửi."),
+                               errors)
         existing = self.documents.find_by_doc_id(report.document["id"])
         if existing is None:
             local_id = self.documents.add_draft(report.document_bytes, documents.summary(report.document))
@@ -309,16 +314,16 @@ def check_server_kind(api, *, training: bool) -> None:
     url = getattr(api, "base_url", "")
     if training and not is_sandbox:
         raise UsageError(
-            f"Hồ sơ tập huấn chỉ được làm việc với Kho bạc mô phỏng (sandbox), nhưng máy chủ {url} "
-            "không phải Kho bạc mô phỏng. Phần mềm không gửi gì tới đó; hãy kiểm tra địa chỉ máy "
-            "chủ của lớp tập huấn.",
-            [Problem("server-kind", "Máy chủ không phải Kho bạc mô phỏng.", url)])
+            tr("Hồ sơ tập huấn chỉ được làm việc với Kho bạc mô phỏng (sandbox), nhưng máy chủ "
+               "{url} không phải Kho bạc mô phỏng. Phần mềm không gửi gì tới đó; hãy kiểm tra địa "
+               "chỉ máy chủ của lớp tập huấn.", url=url),
+            [Problem("server-kind", tr("Máy chủ không phải Kho bạc mô phỏng."), url)])
     if not training and is_sandbox:
         raise UsageError(
-            f"Máy chủ {url} là Kho bạc mô phỏng dùng để tập huấn, không phải Kho bạc Nhà nước. "
-            "Hồ sơ làm việc thật không được gửi tới đó: hãy sửa địa chỉ máy chủ (kbnn-client login "
-            "--server …) hoặc dùng chế độ tập huấn (kbnn-client training).",
-            [Problem("server-kind", "Máy chủ là Kho bạc mô phỏng (sandbox).", url)])
+            tr("Máy chủ {url} là Kho bạc mô phỏng dùng để tập huấn, không phải Kho bạc Nhà nước. "
+               "Hồ sơ làm việc thật không được gửi tới đó: hãy sửa địa chỉ máy chủ (kbnn-client "
+               "login --server …) hoặc dùng chế độ tập huấn (kbnn-client training).", url=url),
+            [Problem("server-kind", tr("Máy chủ là Kho bạc mô phỏng (sandbox)."), url)])
 
 
 def _sha256(data: bytes) -> str:

@@ -26,6 +26,7 @@ from typing import Any
 from client.documents.model import KIND_SALARY, KIND_VOUCHERS
 from client.documents.validation import place, validate
 from client.errors import Problem
+from client.i18n import tr
 from client.money import format_vnd
 
 ERROR = "error"
@@ -93,8 +94,9 @@ def where_vi(where: str, kind: str | None, inputs: CheckInputs | None = None) ->
     index, _ = locate(where)
     rows = inputs.source_rows if inputs else None
     if index is not None and rows and index < len(rows):
-        text = text.replace(f"Dòng {index + 1}", f"Dòng {index + 1} (dòng {rows[index]} trong tệp)",
-                            1)
+        head = tr("Dòng {line}", line=index + 1)
+        text = text.replace(head, tr("Dòng {line} (dòng {row} trong tệp)", line=index + 1,
+                                     row=rows[index]), 1)
     return text
 
 
@@ -109,10 +111,11 @@ def _with_source_rows(p: Problem, inputs: CheckInputs) -> Problem:
     rows = inputs.source_rows
     if index is None or not rows or index >= len(rows):
         return p
-    head = f"Dòng {index + 1}"
-    if not p.message.startswith(head) or p.message.startswith(f"{head} (dòng"):
+    head = tr("Dòng {line}", line=index + 1)
+    with_row = tr("Dòng {line} (dòng {row} trong tệp)", line=index + 1, row=rows[index])
+    if not p.message.startswith(head) or p.message.startswith(with_row[:len(head) + 2]):
         return p
-    return replace(p, message=p.message.replace(head, f"{head} (dòng {rows[index]} trong tệp)", 1))
+    return replace(p, message=p.message.replace(head, with_row, 1))
 
 
 def run_checks(doc: dict, inputs: CheckInputs | None = None) -> list[Problem]:
@@ -164,8 +167,9 @@ def _check_payment_order(doc: dict, inputs: CheckInputs) -> Iterable[Problem]:
     if expected is None or total is None or expected == total:
         return
     yield problem("payment-order-amount-mismatch", "total",
-                  f"{format_vnd(total)} đồng khác số tiền trên Giấy rút dự toán/Ủy nhiệm chi "
-                  f"{format_vnd(expected)} đồng (chênh lệch {format_vnd(total - expected)} đồng)",
+                  tr("{total} đồng khác số tiền trên Giấy rút dự toán/Ủy nhiệm chi "
+                     "{expected} đồng (chênh lệch {diff} đồng)", total=format_vnd(total),
+                     expected=format_vnd(expected), diff=format_vnd(total - expected)),
                   kind=doc.get("kind"), inputs=inputs)
 
 
@@ -194,8 +198,9 @@ def _check_legacy(doc: dict, inputs: CheckInputs) -> Iterable[Problem]:
             encoding = looks_legacy(text)
             if encoding:
                 yield problem("legacy-text", where,
-                              f"«{text}» có vẻ vẫn gõ ở bảng mã cũ {encoding} "
-                              f"(đọc là «{convert(text, encoding)}»); hãy sửa lại bằng Unicode",
+                              tr("«{text}» có vẻ vẫn gõ ở bảng mã cũ {encoding} "
+                                 "(đọc là «{converted}»); hãy sửa lại bằng Unicode", text=text,
+                                 encoding=encoding, converted=convert(text, encoding)),
                               severity=WARNING, kind=doc.get("kind"), inputs=inputs)
 
 
@@ -217,14 +222,16 @@ def _check_duplicate_accounts(doc: dict, inputs: CheckInputs) -> Iterable[Proble
         same_person = _name_key(line.get("name")) == _name_key(lines[j].get("name"))
         if same_person:
             yield problem("person-duplicate", f"lines[{i}].account",
-                          f"«{line.get('name', '')}» với số tài khoản {account} đã có ở dòng "
-                          f"{j + 1}: một người được trả hai lần?",
+                          tr("«{name}» với số tài khoản {account} đã có ở dòng {other}: một "
+                             "người được trả hai lần?", name=line.get('name', ''),
+                             account=account, other=j + 1),
                           severity=WARNING, kind=KIND_SALARY, inputs=inputs)
         else:
             yield problem("account-duplicate", f"lines[{i}].account",
-                          f"số tài khoản {account} trùng với dòng {j + 1} "
-                          f"(«{lines[j].get('name', '')}»), nhưng tên người hưởng khác "
-                          f"(«{line.get('name', '')}»)", kind=KIND_SALARY, inputs=inputs)
+                          tr("số tài khoản {account} trùng với dòng {other} («{other_name}»), "
+                             "nhưng tên người hưởng khác («{name}»)", account=account,
+                             other=j + 1, other_name=lines[j].get('name', ''),
+                             name=line.get('name', '')), kind=KIND_SALARY, inputs=inputs)
 
 
 @register("name-duplicate", title="Cùng họ tên ở hai dòng (kiểm tra người trùng tên)",
@@ -243,9 +250,11 @@ def _check_duplicate_names(doc: dict, inputs: CheckInputs) -> Iterable[Problem]:
         if lines[j].get("account") == line.get("account"):
             continue  # reported as person-duplicate
         yield problem("name-duplicate", f"lines[{i}].name",
-                      f"«{line.get('name')}» trùng họ tên với dòng {j + 1} (số tài khoản khác: "
-                      f"{lines[j].get('account', '')} và {line.get('account', '')}); hãy chắc "
-                      "đây là hai người khác nhau",
+                      tr("«{name}» trùng họ tên với dòng {other} (số tài khoản khác: "
+                         "{other_account} và {account}); hãy chắc đây là hai người khác nhau",
+                         name=line.get('name'), other=j + 1,
+                         other_account=lines[j].get('account', ''),
+                         account=line.get('account', '')),
                       severity=WARNING, kind=KIND_SALARY, inputs=inputs)
 
 
@@ -267,8 +276,8 @@ def _check_banks(doc: dict, inputs: CheckInputs) -> Iterable[Problem]:
             verdicts[bank] = known(bank)
         if not verdicts[bank]:
             yield problem("bank-unknown", f"lines[{i}].bank",
-                          f"không nhận ra ngân hàng «{bank}» trong danh sách ngân hàng; hãy "
-                          "kiểm tra tên ngân hàng", severity=WARNING, kind=KIND_SALARY,
+                          tr("không nhận ra ngân hàng «{bank}» trong danh sách ngân hàng; hãy "
+                             "kiểm tra tên ngân hàng", bank=bank), severity=WARNING, kind=KIND_SALARY,
                           inputs=inputs)
 
 
@@ -278,12 +287,12 @@ def _check_month(doc: dict, inputs: CheckInputs) -> Iterable[Problem]:
     if not inputs.submitted:
         return
     period = doc.get("period") if isinstance(doc.get("period"), dict) else {}
-    others = ", ".join(f"số {d.get('number', '')} ({d.get('state', '')})"
-                       for d in inputs.submitted[:5])
+    others = ", ".join(tr("số {number} ({state})", number=d.get('number', ''),
+                          state=d.get('state', '')) for d in inputs.submitted[:5])
     month = f"{period.get('month', '?')}/{period.get('year', '?')}"
     yield problem("month-already-submitted", "period",
-                  f"tháng {month} đã có bảng thanh toán được ký hoặc gửi Kho bạc: {others}. Nếu "
-                  "đây là bảng bổ sung, hãy xác nhận", severity=WARNING, kind=KIND_SALARY,
+                  tr("tháng {month} đã có bảng thanh toán được ký hoặc gửi Kho bạc: {others}. "
+                     "Nếu đây là bảng bổ sung, hãy xác nhận", month=month, others=others), severity=WARNING, kind=KIND_SALARY,
                   inputs=inputs)
 
 

@@ -25,6 +25,7 @@ from client.documents.model import (
     PURPOSES,
 )
 from client.errors import Problem
+from client.i18n import tr
 from client.money import amount_in_words, format_vnd
 
 MAX_LINES = 50_000
@@ -79,7 +80,6 @@ LINE_LABELS: dict[str, str] = {
     "ndkt": "Mã NDKT",
 }
 LINE_LABELS.update({f"parts.{k}": v for k, v in PART_LABELS.items()})
-_VOUCHER_AMOUNT_LABEL = "Số tiền"
 
 _LINE_PATH = re.compile(r"lines\[(\d+)\](?:\.(.+))?$")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -91,19 +91,19 @@ _WORD_VARIANTS = [
 
 def _type_vi(value: Any) -> str:
     if value is None:
-        return "null (để trống)"
+        return tr("null (để trống)")
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, int):
-        return "số nguyên"
+        return tr("số nguyên")
     if isinstance(value, float):
-        return "số thập phân"
+        return tr("số thập phân")
     if isinstance(value, str):
-        return "chữ"
+        return tr("chữ")
     if isinstance(value, list):
-        return "danh sách"
+        return tr("danh sách")
     if isinstance(value, dict):
-        return "đối tượng"
+        return tr("đối tượng")
     return type(value).__name__
 
 
@@ -134,15 +134,15 @@ def place(where: str, kind: str | None = None) -> str:
         line = int(m.group(1)) + 1
         field = m.group(2)
         if not field:
-            return f"Dòng {line}"
+            return tr("Dòng {line}", line=line)
         if field == "amount" and kind == KIND_VOUCHERS:
-            label = _VOUCHER_AMOUNT_LABEL
+            label = tr("Số tiền")
         else:
-            label = LINE_LABELS.get(field, field)
-        return f"Dòng {line}, cột «{label}»"
+            label = tr(LINE_LABELS[field]) if field in LINE_LABELS else field
+        return tr("Dòng {line}, cột «{label}»", line=line, label=label)
     if where in HEADER_LABELS:
-        return f"Mục «{HEADER_LABELS[where]}»"
-    return f"Trường «{where}»" if where else "Tài liệu"
+        return tr("Mục «{label}»", label=tr(HEADER_LABELS[where]))
+    return tr("Trường «{where}»", where=where) if where else tr("Tài liệu")
 
 
 class _Checker:
@@ -160,7 +160,7 @@ class _Checker:
     def get(self, obj: dict, key: str, prefix: str) -> tuple[bool, Any]:
         where = f"{prefix}.{key}" if prefix else key
         if key not in obj:
-            self.add("field-missing", where, "thiếu thông tin này")
+            self.add("field-missing", where, tr("thiếu thông tin này"))
             return False, None
         return True, obj[key]
 
@@ -171,14 +171,16 @@ class _Checker:
         if not ok:
             return None
         if not isinstance(value, str):
-            self.add("field-type", where, f"phải là chữ, đang là {_type_vi(value)} {_show(value)}")
+            self.add("field-type", where, tr("phải là chữ, đang là {type} {value}",
+                                             type=_type_vi(value), value=_show(value)))
             return None
         if len(value.strip()) < min_len:
-            self.add("text-empty", where, "không được để trống")
+            self.add("text-empty", where, tr("không được để trống"))
             return None
         if max_len is not None and len(value) > max_len:
             self.add("text-too-long", where,
-                     f"dài {len(value)} ký tự, tối đa {max_len} ký tự")
+                     tr("dài {length} ký tự, tối đa {max_len} ký tự", length=len(value),
+                        max_len=max_len))
         return value
 
     def integer(self, obj: dict, key: str, prefix: str = "") -> int | None:
@@ -188,7 +190,8 @@ class _Checker:
             return None
         if not _is_int(value):
             self.add("field-type", where,
-                     f"phải là số nguyên đồng, đang là {_type_vi(value)} {_show(value)}")
+                     tr("phải là số nguyên đồng, đang là {type} {value}", type=_type_vi(value),
+                        value=_show(value)))
             return None
         return value
 
@@ -199,7 +202,8 @@ class _Checker:
         if not ok or (nullable and value is None):
             return None
         if not isinstance(value, dict):
-            self.add("field-type", where, f"phải là một đối tượng, đang là {_type_vi(value)}")
+            self.add("field-type", where, tr("phải là một đối tượng, đang là {type}",
+                                             type=_type_vi(value)))
             return None
         return value
 
@@ -211,7 +215,8 @@ class _Checker:
         parsed = _valid_date(value)
         if parsed is None:
             self.add("date-invalid", where,
-                     f"ngày phải viết dạng NNNN-TT-NN và là ngày có thật (đang là {_show(value)})")
+                     tr("ngày phải viết dạng NNNN-TT-NN và là ngày có thật (đang là {value})",
+                        value=_show(value)))
         return parsed
 
     def digits(self, obj: dict, key: str, prefix: str, count: int, code: str) -> str | None:
@@ -220,7 +225,8 @@ class _Checker:
         if value is None:
             return None
         if not re.fullmatch(rf"[0-9]{{{count}}}", value):
-            self.add(code, where, f"phải gồm đúng {count} chữ số (đang là {_show(value)})")
+            self.add(code, where, tr("phải gồm đúng {count} chữ số (đang là {value})",
+                                        count=count, value=_show(value)))
             return None
         return value
 
@@ -230,21 +236,25 @@ class _Checker:
         self.nfc(doc, "")
         ok, fmt = self.get(doc, "format", "")
         if ok and fmt != FORMAT:
-            self.add("format-invalid", "format", f"phải là «{FORMAT}» (đang là {_show(fmt)})")
+            self.add("format-invalid", "format", tr("phải là «{format}» (đang là {value})",
+                                                          format=FORMAT, value=_show(fmt)))
         ok, kind = self.get(doc, "kind", "")
         if ok and kind not in KINDS:
             self.add("kind-invalid", "kind",
-                     f"phải là «{KIND_SALARY}» hoặc «{KIND_VOUCHERS}» (đang là {_show(kind)})")
+                     tr("phải là «{salary}» hoặc «{vouchers}» (đang là {value})",
+                        salary=KIND_SALARY, vouchers=KIND_VOUCHERS, value=_show(kind)))
         doc_id = self.text(doc, "id")
         if doc_id is not None:
             try:
                 uuid.UUID(doc_id)
             except ValueError:
-                self.add("id-invalid", "id", f"phải là một UUID (đang là {_show(doc_id)})")
+                self.add("id-invalid", "id", tr("phải là một UUID (đang là {value})",
+                                                     value=_show(doc_id)))
         number = self.text(doc, "number")
         if number is not None and not (number.strip() and len(number) <= 30):
             self.add("number-invalid", "number",
-                     f"số của bảng kê phải có từ 1 đến 30 ký tự (đang là {_show(number)})")
+                     tr("số của bảng kê phải có từ 1 đến 30 ký tự (đang là {value})",
+                        value=_show(number)))
         doc_date = self.date(doc, "date")
         self.check_unit()
         order = self.obj(doc, "payment_order", nullable=True)
@@ -253,7 +263,8 @@ class _Checker:
             self.date(order, "date", "payment_order")
         ok, currency = self.get(doc, "currency", "")
         if ok and currency != "VND":
-            self.add("currency-invalid", "currency", f"phải là «VND» (đang là {_show(currency)})")
+            self.add("currency-invalid", "currency", tr("phải là «VND» (đang là {value})",
+                                                              value=_show(currency)))
         self.text(doc, "prepared_by", min_len=1, max_len=200)
         if kind == KIND_SALARY:
             self.check_salary_header()
@@ -267,12 +278,12 @@ class _Checker:
         if isinstance(value, str):
             if not unicodedata.is_normalized("NFC", value):
                 self.add("text-not-nfc", where,
-                         "chữ chưa ở dạng Unicode dựng sẵn (NFC); hãy nhập lại hoặc chuẩn hóa")
+                         tr("chữ chưa ở dạng Unicode dựng sẵn (NFC); hãy nhập lại hoặc chuẩn hóa"))
         elif isinstance(value, dict):
             for k, v in value.items():
                 sub = f"{where}.{k}" if where else str(k)
                 if isinstance(k, str) and not unicodedata.is_normalized("NFC", k):
-                    self.add("text-not-nfc", sub, "tên trường chưa ở dạng Unicode NFC")
+                    self.add("text-not-nfc", sub, tr("tên trường chưa ở dạng Unicode NFC"))
                 self.nfc(v, sub)
         elif isinstance(value, list):
             for i, v in enumerate(value):
@@ -288,13 +299,13 @@ class _Checker:
         account = self.text(unit, "account", "unit")
         if account is not None and not re.fullmatch(r"[0-9]+(?:\.[0-9]+)*", account):
             self.add("unit-account-invalid", "unit.account",
-                     "chỉ gồm chữ số, có thể ngăn cách bằng dấu chấm, ví dụ 9523.1.1047665 "
-                     f"(đang là {_show(account)})")
+                     tr("chỉ gồm chữ số, có thể ngăn cách bằng dấu chấm, ví dụ 9523.1.1047665 "
+                        "(đang là {value})", value=_show(account)))
         ok, kind = self.get(unit, "account_kind", "unit")
         if ok and kind not in ACCOUNT_KINDS:
             self.add("account-kind-invalid", "unit.account_kind",
-                     "phải là «estimate» (tài khoản dự toán) hoặc «deposit» (tài khoản tiền gửi) "
-                     f"(đang là {_show(kind)})")
+                     tr("phải là «estimate» (tài khoản dự toán) hoặc «deposit» (tài khoản tiền gửi) "
+                        "(đang là {value})", value=_show(kind)))
 
     def check_salary_header(self) -> None:
         period = self.obj(self.doc, "period")
@@ -302,11 +313,11 @@ class _Checker:
             year = self.integer(period, "year", "period")
             if year is not None and not 2000 <= year <= 2100:
                 self.add("period-invalid", "period.year",
-                         f"năm phải từ 2000 đến 2100 (đang là {year})")
+                         tr("năm phải từ 2000 đến 2100 (đang là {year})", year=year))
             month = self.integer(period, "month", "period")
             if month is not None and not 1 <= month <= 12:
                 self.add("period-invalid", "period.month",
-                         f"tháng phải từ 1 đến 12 (đang là {month})")
+                         tr("tháng phải từ 1 đến 12 (đang là {month})", month=month))
         changes = self.obj(self.doc, "changes", nullable=True)
         if changes is not None:
             self.text(changes, "explanation", "changes")
@@ -316,8 +327,8 @@ class _Checker:
         ok, purpose = self.get(self.doc, "purpose", "")
         if ok and purpose not in PURPOSES:
             self.add("purpose-invalid", "purpose",
-                     "phải là «payment» (thanh toán) hoặc «advance» (tạm ứng) "
-                     f"(đang là {_show(purpose)})")
+                     tr("phải là «payment» (thanh toán) hoặc «advance» (tạm ứng) "
+                        "(đang là {value})", value=_show(purpose)))
         budget = self.obj(self.doc, "budget")
         if budget is not None:
             for key, count in (("chapter", 3), ("sector", 3), ("source", 2), ("program", 5)):
@@ -330,26 +341,28 @@ class _Checker:
         if not ok:
             return None
         if not isinstance(lines, list):
-            self.add("field-type", "lines", f"phải là danh sách, đang là {_type_vi(lines)}")
+            self.add("field-type", "lines", tr("phải là danh sách, đang là {type}",
+                                                     type=_type_vi(lines)))
             return None
         if not lines:
-            self.add("lines-empty", "lines", "bảng phải có ít nhất 1 dòng")
+            self.add("lines-empty", "lines", tr("bảng phải có ít nhất 1 dòng"))
         if len(lines) > MAX_LINES:
             self.add("lines-too-many", "lines",
-                     f"tối đa {MAX_LINES} dòng một bảng (đang có {len(lines)})")
+                     tr("tối đa {max_lines} dòng một bảng (đang có {count})",
+                        max_lines=MAX_LINES, count=len(lines)))
         amounts: list[int] | None = []
         for i, line in enumerate(lines):
             prefix = f"lines[{i}]"
             if not isinstance(line, dict):
-                self.add("field-type", prefix, f"mỗi dòng phải là một đối tượng, đang là "
-                                               f"{_type_vi(line)}")
+                self.add("field-type", prefix, tr("mỗi dòng phải là một đối tượng, đang là {type}",
+                                                  type=_type_vi(line)))
                 amounts = None
                 continue
             no = self.integer(line, "no", prefix)
             if no is not None and no != i + 1:
                 self.add("line-number-sequence", f"{prefix}.no",
-                         f"số thứ tự phải là {i + 1} (các dòng đánh số 1, 2, 3… liên tục), "
-                         f"đang là {no}")
+                         tr("số thứ tự phải là {expected} (các dòng đánh số 1, 2, 3… liên tục), "
+                            "đang là {no}", expected=i + 1, no=no))
             if self.kind == KIND_SALARY:
                 amount = self.check_salary_line(line, prefix)
             elif self.kind == KIND_VOUCHERS:
@@ -366,7 +379,7 @@ class _Checker:
         amount = self.integer(line, "amount", prefix)
         if amount is not None and amount <= 0:
             self.add("amount-not-positive", f"{prefix}.amount",
-                     f"số tiền phải lớn hơn 0 (đang là {format_vnd(amount)})")
+                     tr("số tiền phải lớn hơn 0 (đang là {amount})", amount=format_vnd(amount)))
         return amount
 
     def check_salary_line(self, line: dict, prefix: str) -> int | None:
@@ -374,10 +387,12 @@ class _Checker:
         self.text(line, "name", prefix, min_len=1, max_len=200)
         account = self.text(line, "account", prefix)
         if account is not None and not account.strip():
-            self.add("account-missing", f"{prefix}.account", "chưa có số tài khoản người hưởng")
+            self.add("account-missing", f"{prefix}.account",
+                     tr("chưa có số tài khoản người hưởng"))
         elif account is not None and not re.fullmatch(r"[0-9]{6,19}", account):
             self.add("account-invalid", f"{prefix}.account",
-                     f"số tài khoản phải có 6–19 chữ số (đang là {_show(account)})")
+                     tr("số tài khoản phải có 6–19 chữ số (đang là {value})",
+                        value=_show(account)))
         self.text(line, "bank", prefix, min_len=1, max_len=200)
         self.text(line, "note", prefix)
         amount = self.positive_amount(line, prefix)
@@ -391,17 +406,18 @@ class _Checker:
                 values = None
             elif value < 0:
                 self.add("part-negative", f"{prefix}.parts.{key}",
-                         f"không được âm (đang là {format_vnd(value)})")
+                         tr("không được âm (đang là {amount})", amount=format_vnd(value)))
             if values is not None and value is not None:
                 values.append(value)
         for key in parts:
             if key not in PART_KEYS:
                 self.add("part-unknown", f"{prefix}.parts.{key}",
-                         f"cột «Trong đó» không có mục «{key}»")
+                         tr("cột «Trong đó» không có mục «{key}»", key=key))
         if amount is not None and values is not None and sum(values) != amount:
             self.add("amount-not-sum-of-parts", f"{prefix}.amount",
-                     f"số tiền {format_vnd(amount)} khác tổng các cột «Trong đó» "
-                     f"{format_vnd(sum(values))} (chênh lệch {format_vnd(amount - sum(values))})")
+                     tr("số tiền {amount} khác tổng các cột «Trong đó» {parts} (chênh lệch {diff})",
+                        amount=format_vnd(amount), parts=format_vnd(sum(values)),
+                        diff=format_vnd(amount - sum(values))))
         return amount
 
     def check_voucher_line(self, line: dict, prefix: str,
@@ -412,14 +428,14 @@ class _Checker:
             vdate = self.date(voucher, "date", f"{prefix}.voucher")
             if vdate is not None and doc_date is not None and vdate > doc_date:
                 self.add("voucher-date-after-document", f"{prefix}.voucher.date",
-                         f"ngày chứng từ {vdate:%d/%m/%Y} sau ngày lập bảng kê "
-                         f"{doc_date:%d/%m/%Y}")
+                         tr("ngày chứng từ {vdate:%d/%m/%Y} sau ngày lập bảng kê "
+                            "{doc_date:%d/%m/%Y}", vdate=vdate, doc_date=doc_date))
         self.text(line, "description", prefix, min_len=1, max_len=500)
         ndkt = self.text(line, "ndkt", prefix)
         if ndkt is not None and not (re.fullmatch(r"[0-9]{4}", ndkt) and 6000 <= int(ndkt) <= 9999):
             self.add("ndkt-invalid", f"{prefix}.ndkt",
-                     f"mã NDKT (tiểu mục) chi phải gồm 4 chữ số từ 6000 đến 9999 "
-                     f"(đang là {_show(ndkt)})")
+                     tr("mã NDKT (tiểu mục) chi phải gồm 4 chữ số từ 6000 đến 9999 "
+                        "(đang là {value})", value=_show(ndkt)))
         return self.positive_amount(line, prefix)
 
     # -- total -------------------------------------------------------------
@@ -427,20 +443,21 @@ class _Checker:
         total = self.integer(self.doc, "total")
         if total is not None and amounts is not None and sum(amounts) != total:
             self.add("total-mismatch", "total",
-                     f"ghi {format_vnd(total)} đồng nhưng cộng các dòng được "
-                     f"{format_vnd(sum(amounts))} đồng")
+                     tr("ghi {total} đồng nhưng cộng các dòng được {lines} đồng",
+                        total=format_vnd(total), lines=format_vnd(sum(amounts))))
         words = self.text(self.doc, "total_in_words")
         if words is None or total is None:
             return
         normal = unicodedata.normalize("NFC", words)
         if all(normal != amount_in_words(total, **v) for v in _WORD_VARIANTS):
             self.add("words-mismatch", "total_in_words",
-                     f"{_show(words)} không đọc đúng tổng cộng {format_vnd(total)}; "
-                     f"phải là «{amount_in_words(total)}»")
+                     tr("{words} không đọc đúng tổng cộng {total}; phải là «{expected}»",
+                        words=_show(words), total=format_vnd(total),
+                        expected=amount_in_words(total)))
 
 
 def validate(doc: dict) -> list[Problem]:
     """All problems of ``doc`` against package-format.md §2; empty list = valid."""
     if not isinstance(doc, dict):
-        return [Problem("not-an-object", "Tài liệu phải là một đối tượng JSON.", "")]
+        return [Problem("not-an-object", tr("Tài liệu phải là một đối tượng JSON."), "")]
     return _Checker(doc).run()

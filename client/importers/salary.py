@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from client.documents import PART_KEYS, PART_LABELS, new_salary_table
+from client.i18n import tr
 from client.importers.banks import recognise
 from client.importers.spec import Field, ImportReport, TableSpec, parse_mapping, read_table
 
@@ -117,8 +118,8 @@ def read_salary_table(path: Path, *, sheet: str | int | None = None,
                              for text, found in banks.items()]
     unknown = [text for text, found in banks.items() if found is None and text]
     if unknown:
-        report.notes.append("Chưa nhận ra ngân hàng: " + ", ".join(f"«{t}»" for t in unknown)
-                            + ".")
+        report.notes.append(tr("Chưa nhận ra ngân hàng: {banks}.",
+                               banks=", ".join(f"«{t}»" for t in unknown)))
     missing_amount = [r for r, line in zip(read.rows, lines, strict=True)
                       if line["amount"] is None]
     if missing_amount:
@@ -126,14 +127,17 @@ def read_salary_table(path: Path, *, sheet: str | int | None = None,
         from client.importers.tabular import column_letter
 
         col = report.columns.get("amount", {})
-        heading = col.get("heading") or "Số tiền"
+        heading = col.get("heading") or tr("Số tiền")
         problems = [Problem("amount-missing",
-                            f"Tệp «{report.file}», dòng {r.row}, cột «{heading}»: chưa có số tiền.",
+                            tr("Tệp «{file}», dòng {row}, cột «{heading}»: chưa có số tiền.",
+                               file=report.file, row=r.row, heading=heading),
                             f"{report.sheet or report.file}!{col.get('column', column_letter(0))}"
                             f"{r.row}") for r in missing_amount]
         more = len(problems) - 1
-        raise InvalidInput(problems[0].message + (f" (và {more} lỗi khác)" if more else ""),
-                           problems[:50])
+        message = problems[0].message
+        if more:
+            message = tr("{first} (và {more} lỗi khác)", first=message, more=more)
+        raise InvalidInput(message, problems[:50])
     return lines, report
 
 
@@ -146,7 +150,8 @@ def read_salary(path: Path) -> tuple[list[dict], list[str]]:
     """Like ``read_salary_lines``, plus notes for the user (Vietnamese), e.g. that
     text typed in TCVN3 or VNI was converted to Unicode."""
     lines, report = read_salary_table(path)
-    return lines, [n for n in report.notes if "bảng mã cũ" in n or "NFC" in n]
+    # the sheet's conversion notes (both mention Unicode, in every language)
+    return lines, [n for n in report.notes if "bảng mã cũ" in n or "NFC" in n or "Unicode" in n]
 
 
 def import_salary_report(path: Path, *, unit: dict, number: str, date: str, period: dict,

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from client.errors import InvalidInput, Problem, UsageError
+from client.i18n import tr
 from client.importers.tabular import (
     CellError,
     Conversion,
@@ -127,12 +128,13 @@ def parse_mapping(items: Iterable[str] | None, spec: TableSpec) -> dict[str, str
     for item in items or []:
         name, sep, column = item.partition("=")
         if not sep or not name.strip() or not column.strip():
-            raise UsageError(f"--map «{item}» phải có dạng TRƯỜNG=CỘT, ví dụ amount=E "
-                             "hoặc \"Số tiền=Thực nhận\".")
+            raise UsageError(tr("--map «{item}» phải có dạng TRƯỜNG=CỘT, ví dụ amount=E "
+                                "hoặc \"Số tiền=Thực nhận\".", item=item))
         f = spec.find_field(name)
         if f is None:
             known = ", ".join(f"{x.key} ({x.label})" for x in spec.fields)
-            raise UsageError(f"--map: không có trường «{name.strip()}». Các trường: {known}.")
+            raise UsageError(tr("--map: không có trường «{name}». Các trường: {known}.",
+                                name=name.strip(), known=known))
         out[f.key] = column.strip()
     return out
 
@@ -411,14 +413,14 @@ def _date_value(value: Any) -> str:
         try:
             return _dt.date(year, month, day).isoformat()
         except ValueError:
-            raise CellError(f"«{text}» không phải ngày có thật") from None
+            raise CellError(tr("«{text}» không phải ngày có thật", text=text)) from None
     m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
     if m:
         try:
             return _dt.date(*(int(x) for x in m.groups())).isoformat()
         except ValueError:
-            raise CellError(f"«{text}» không phải ngày có thật") from None
-    raise CellError(f"«{text}» không phải ngày (dạng NN/TT/NNNN)")
+            raise CellError(tr("«{text}» không phải ngày có thật", text=text)) from None
+    raise CellError(tr("«{text}» không phải ngày (dạng NN/TT/NNNN)", text=text))
 
 
 def decimal_text(value: Fraction) -> str:
@@ -431,7 +433,7 @@ def decimal_text(value: Fraction) -> str:
         scaled *= 10
         places += 1
     if scaled.denominator != 1:
-        raise CellError("số có quá nhiều chữ số thập phân")
+        raise CellError(tr("số có quá nhiều chữ số thập phân"))
     sign = "-" if scaled < 0 else ""
     digits = str(abs(scaled.numerator)).rjust(places + 1, "0")
     return f"{sign}{digits[:-places]}.{digits[-places:]}".rstrip("0").rstrip(".")
@@ -456,10 +458,11 @@ def convert_cell(value: Any, f: Field) -> tuple[Any, str | None]:
             return "", None
         if isinstance(value, float):
             if not value.is_integer():
-                raise CellError(f"số tài khoản «{value}» không phải dãy chữ số")
+                raise CellError(tr("số tài khoản «{value}» không phải dãy chữ số", value=value))
             if abs(value) >= 1e15:
-                raise CellError("số tài khoản lưu dạng số đã bị Excel làm tròn (quá 15 chữ số): "
-                                "hãy định dạng cột là Văn bản (Text) và nhập lại số tài khoản")
+                raise CellError(tr("số tài khoản lưu dạng số đã bị Excel làm tròn (quá 15 chữ "
+                                   "số): hãy định dạng cột là Văn bản (Text) và nhập lại số "
+                                   "tài khoản"))
             value = int(value)
         text = cell_text(value)
         if text.startswith("'"):
@@ -496,13 +499,16 @@ def convert_cell(value: Any, f: Field) -> tuple[Any, str | None]:
             return True, None
         if text in _FALSE:
             return False, None
-        raise CellError(f"«{cell_text(value)}» phải là có/không (x hoặc để trống)")
+        raise CellError(tr("«{text}» phải là có/không (x hoặc để trống)",
+                           text=cell_text(value)))
     raise ValueError(kind)  # pragma: no cover
 
 
 def _where(file_name: str, sheet: Sheet, many: bool, row: int) -> str:
-    part = f", trang «{sheet.name}»" if many and sheet.name else ""
-    return f"Tệp «{file_name}»{part}, dòng {row}"
+    if many and sheet.name:
+        return tr("Tệp «{file}», trang «{sheet}», dòng {row}", file=file_name, sheet=sheet.name,
+                  row=row)
+    return tr("Tệp «{file}», dòng {row}", file=file_name, row=row)
 
 
 def _ref(file_name: str, sheet: Sheet, row: int, col: int) -> str:
@@ -550,10 +556,12 @@ def read_rows(sheet: Sheet, spec: TableSpec, layout: Layout, *, file_name: str,
                      if rows[i][0] not in sheet.hidden_rows and data_like(rows[i][1])
                      and not row_role(_label(rows[i][1]))]
             if after and role == "total":
-                message = (f"{_where(file_name, sheet, many_sheets, number)}: bảng dừng ở dòng "
-                           f"«{label}», nhưng còn {len(after)} dòng có số liệu phía dưới "
-                           f"(dòng {', '.join(str(r) for r in after[:5])}"
-                           f"{'…' if len(after) > 5 else ''}) không được nhập.")
+                message = tr("{where}: bảng dừng ở dòng «{label}», nhưng còn {count} dòng có "
+                             "số liệu phía dưới (dòng {rows}) không được nhập.",
+                             where=_where(file_name, sheet, many_sheets, number), label=label,
+                             count=len(after),
+                             rows=", ".join(str(r) for r in after[:5])
+                             + ("…" if len(after) > 5 else ""))
                 report.problems.append(Problem("rows-after-total", message,
                                                _ref(file_name, sheet, after[0], 0), "warning"))
             break
@@ -582,8 +590,10 @@ def read_rows(sheet: Sheet, spec: TableSpec, layout: Layout, *, file_name: str,
                 heading = layout.headings.get(col, f.label)
                 code = "amount-unreadable" if f.kind == "amount" else f"{f.kind}-unreadable"
                 problems.append(Problem(
-                    code, f"{_where(file_name, sheet, many_sheets, number)}, cột «{heading}» "
-                          f"({column_letter(col)}): {exc}.", _ref(file_name, sheet, number, col)))
+                    code, tr("{where}, cột «{heading}» ({column}): {error}.",
+                             where=_where(file_name, sheet, many_sheets, number), heading=heading,
+                             column=column_letter(col), error=exc),
+                    _ref(file_name, sheet, number, col)))
                 bad = True
                 continue
             if before is not None:
@@ -639,13 +649,14 @@ def read_table(path: Path, spec: TableSpec, *, sheet: str | int | None = None,
         if problems:
             first = problems[0].message
             more = len(problems) - 1
-            message = first if not more else f"{first} (và {more} lỗi khác)"
+            message = first if not more else tr("{first} (và {more} lỗi khác)", first=first,
+                                                more=more)
             raise InvalidInput(message, problems[:MAX_REPORTED])
         if row_filter is not None:
             rows = [r for r in rows if row_filter(r)]
         if not rows:
-            message = (f"Tệp «{path.name}» không có dòng nào để nhập dưới dòng tiêu đề "
-                       f"(dòng {layout.header_row}).")
+            message = tr("Tệp «{file}» không có dòng nào để nhập dưới dòng tiêu đề "
+                         "(dòng {row}).", file=path.name, row=layout.header_row)
             raise InvalidInput(message, [Problem("no-lines", message, path.name)])
         report.source_rows = [r.row for r in rows]
         note = sh.note(path.name)
@@ -659,9 +670,11 @@ def read_table(path: Path, spec: TableSpec, *, sheet: str | int | None = None,
         if not any(k in best or any(x.startswith(k + ".") for x in best) for k in group):
             missing.append(spec.field(group[0]).label)
     names = ", ".join(f"«{f.label}»" for f in wanted)
-    message = (f"Không tìm thấy dòng tiêu đề trong tệp «{path.name}»: cần các cột {names}"
-               + (f" (thiếu {', '.join(f'«{m}»' for m in missing)})." if best else ".")
-               + " Có thể chỉ rõ cột bằng --map TRƯỜNG=CỘT (ví dụ --map amount=E).")
+    message = (tr("Không tìm thấy dòng tiêu đề trong tệp «{file}»: cần các cột {names}",
+                  file=path.name, names=names)
+               + (tr(" (thiếu {missing}).", missing=", ".join(f"«{m}»" for m in missing))
+                  if best else ".")
+               + tr(" Có thể chỉ rõ cột bằng --map TRƯỜNG=CỘT (ví dụ --map amount=E)."))
     raise InvalidInput(message, [Problem("header-not-found", message, path.name)])
 
 
@@ -671,28 +684,31 @@ def _explain(report: ImportReport, file_name: str) -> None:
     if hidden:
         listed = ", ".join(f"{h['column']}" + (f" «{h['heading']}»" if h["heading"] else "")
                            for h in hidden)
-        report.notes.append(f"Bỏ qua {len(hidden)} cột ẩn: {listed}.")
+        report.notes.append(tr("Bỏ qua {count} cột ẩn: {listed}.", count=len(hidden),
+                               listed=listed))
     hidden_rows = [s for s in report.skipped if s["reason"] == "hidden"]
     if hidden_rows:
         listed = ", ".join(f"{s['row']}" + (f" «{s['text']}»" if s["text"] else "")
                            for s in hidden_rows[:10])
-        report.notes.append(f"Bỏ qua {len(hidden_rows)} dòng ẩn: {listed}"
-                            + ("…" if len(hidden_rows) > 10 else "") + ".")
+        report.notes.append(tr("Bỏ qua {count} dòng ẩn: {listed}.", count=len(hidden_rows),
+                               listed=listed + ("…" if len(hidden_rows) > 10 else "")))
         report.problems.append(Problem(
             "hidden-rows-skipped",
-            f"Tệp «{file_name}» có {len(hidden_rows)} dòng bị ẩn (dòng "
-            f"{', '.join(str(s['row']) for s in hidden_rows[:10])}) — các dòng này không được "
-            "nhập; hãy bỏ ẩn trong Excel nếu cần trả cho họ.", "", "warning"))
+            tr("Tệp «{file}» có {count} dòng bị ẩn (dòng {rows}) — các dòng này không được "
+               "nhập; hãy bỏ ẩn trong Excel nếu cần trả cho họ.", file=file_name,
+               count=len(hidden_rows), rows=", ".join(str(s['row']) for s in hidden_rows[:10])),
+            "", "warning"))
     if not report.hidden_known:
-        report.notes.append("Định dạng tệp này không cho biết cột/dòng nào bị ẩn: mọi cột và "
-                            "dòng đều được đọc.")
+        report.notes.append(tr("Định dạng tệp này không cho biết cột/dòng nào bị ẩn: mọi cột "
+                               "và dòng đều được đọc."))
     if report.accounts_cleaned:
-        report.notes.append(f"Đã bỏ dấu cách, dấu chấm, gạch ngang trong "
-                            f"{len(report.accounts_cleaned)} số tài khoản.")
+        report.notes.append(tr("Đã bỏ dấu cách, dấu chấm, gạch ngang trong {count} số tài "
+                               "khoản.", count=len(report.accounts_cleaned)))
     if report.stopped:
-        what = {"total": "dòng tổng cộng", "words": "dòng số tiền bằng chữ",
-                "signature": "phần chữ ký"}[report.stopped["reason"]]
-        report.notes.append(f"Dừng đọc ở {what} (dòng {report.stopped['row']}).")
+        what = {"total": tr("dòng tổng cộng"), "words": tr("dòng số tiền bằng chữ"),
+                "signature": tr("phần chữ ký")}[report.stopped["reason"]]
+        report.notes.append(tr("Dừng đọc ở {what} (dòng {row}).", what=what,
+                               row=report.stopped['row']))
 
 
 __all__ = [

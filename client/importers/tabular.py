@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from client.errors import InvalidInput, Problem
+from client.i18n import tr
 from client.importers import legacy
 from client.money import parse_vnd
 
@@ -56,7 +57,7 @@ def column_index(letters: str) -> int:
     """"A" -> 0, "AA" -> 26. Raises ``ValueError`` for anything but 1–3 letters."""
     s = letters.strip().upper()
     if not re.fullmatch(r"[A-Z]{1,3}", s):
-        raise ValueError(f"«{letters}» không phải tên cột (A, B, …, AA)")
+        raise ValueError(tr("«{letters}» không phải tên cột (A, B, …, AA)", letters=letters))
     n = 0
     for ch in s:
         n = n * 26 + ord(ch) - 64
@@ -131,15 +132,17 @@ class Sheet:
 
     def note(self, file_name: str) -> str | None:
         """What was converted, for the user (Vietnamese), or None."""
-        where = f"trang «{self.name}» của tệp «{file_name}»" if self.name else f"tệp «{file_name}»"
+        where = (tr("trang «{sheet}» của tệp «{file}»", sheet=self.name, file=file_name)
+                 if self.name else tr("tệp «{file}»", file=file_name))
         notes = []
         if self.legacy:
-            notes.append(f"Đã chuyển {self.converted} ô trong {where} từ bảng mã cũ {self.legacy} "
-                         "sang Unicode. Hãy kiểm tra lại họ tên và tên ngân hàng.")
+            notes.append(tr("Đã chuyển {count} ô trong {where} từ bảng mã cũ {encoding} "
+                            "sang Unicode. Hãy kiểm tra lại họ tên và tên ngân hàng.",
+                            count=self.converted, where=where, encoding=self.legacy))
         nfd = sum(1 for c in self.conversions if c.encoding == NFD)
         if nfd:
-            notes.append(f"Đã chuẩn hóa {nfd} ô chữ Unicode tổ hợp (NFD) trong {where} "
-                         "sang dạng dựng sẵn (NFC).")
+            notes.append(tr("Đã chuẩn hóa {count} ô chữ Unicode tổ hợp (NFD) trong {where} "
+                            "sang dạng dựng sẵn (NFC).", count=nfd, where=where))
         return " ".join(notes) or None
 
     def cell(self, row: int, col: int) -> Any:
@@ -197,21 +200,21 @@ def cell_amount(value: Any) -> int | None:
     if is_blank(value):
         return None
     if isinstance(value, bool):
-        raise CellError(f"«{value}» không phải là số tiền")
+        raise CellError(tr("«{value}» không phải là số tiền", value=value))
     if isinstance(value, int):
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise CellError("ô không chứa số tiền hợp lệ")
+            raise CellError(tr("ô không chứa số tiền hợp lệ"))
         if not value.is_integer():
-            raise CellError(f"số tiền phải là số nguyên đồng (đang là {value:g})")
+            raise CellError(tr("số tiền phải là số nguyên đồng (đang là {value:g})", value=value))
         return int(value)
     if isinstance(value, str):
         try:
             return parse_vnd(value)
         except ValueError as exc:
             raise CellError(str(exc)) from None
-    raise CellError(f"«{cell_text(value)}» không phải là số tiền")
+    raise CellError(tr("«{value}» không phải là số tiền", value=cell_text(value)))
 
 
 def _file_problem(path: Path, message: str, code: str) -> InvalidInput:
@@ -228,13 +231,14 @@ def read_sheets(path: Path, sheet: str | int | None = None) -> list[Sheet]:
     name = path.name
     suffix = path.suffix.lower()
     if not path.is_file():
-        raise _file_problem(path, f"Không tìm thấy tệp «{name}».", "file-missing")
+        raise _file_problem(path, tr("Không tìm thấy tệp «{file}».", file=name), "file-missing")
     if suffix not in SUPPORTED_SUFFIXES:
         raise _file_problem(
-            path, f"Tệp «{name}» không phải bảng tính được hỗ trợ: chỉ nhận .xlsx, .xls, .ods "
-                  "hoặc .csv.", "file-format")
+            path, tr("Tệp «{file}» không phải bảng tính được hỗ trợ: chỉ nhận .xlsx, .xls, "
+                     ".ods hoặc .csv.", file=name), "file-format")
     if path.stat().st_size > MAX_FILE_BYTES:
-        raise _file_problem(path, f"Tệp «{name}» quá lớn (tối đa 50 MB).", "file-too-large")
+        raise _file_problem(path, tr("Tệp «{file}» quá lớn (tối đa 50 MB).", file=name),
+                            "file-too-large")
     if suffix in CSV_SUFFIXES:
         sheets = [_read_csv(path)]
     elif _calamine() is not None:
@@ -243,8 +247,9 @@ def read_sheets(path: Path, sheet: str | int | None = None) -> list[Sheet]:
         sheets = _read_openpyxl(path)
     else:
         raise _file_problem(
-            path, f"Không đọc được tệp «{name}»: máy này thiếu thư viện python-calamine để đọc "
-                  f"{suffix}. Hãy lưu lại thành .xlsx rồi nhập lại.", "file-format")
+            path, tr("Không đọc được tệp «{file}»: máy này thiếu thư viện python-calamine để "
+                     "đọc {suffix}. Hãy lưu lại thành .xlsx rồi nhập lại.", file=name,
+                     suffix=suffix), "file-format")
     if sheet is None:
         return sheets
     return [_select(path, sheets, sheet)]
@@ -261,8 +266,9 @@ def _select(path: Path, sheets: list[Sheet], wanted: str | int) -> Sheet:
         for s in sheets:
             if nfc(s.name).strip().casefold() == nfc(str(wanted)).strip().casefold():
                 return s
-    listed = ", ".join(f"«{n}»" for n in names) or "(không có)"
-    message = f"Tệp «{path.name}» không có trang «{wanted}». Các trang: {listed}."
+    listed = ", ".join(f"«{n}»" for n in names) or tr("(không có)")
+    message = tr("Tệp «{file}» không có trang «{sheet}». Các trang: {listed}.", file=path.name,
+                 sheet=wanted, listed=listed)
     raise InvalidInput(message, [Problem("sheet-not-found", message, path.name)])
 
 
@@ -292,7 +298,8 @@ def _read_csv(path: Path) -> Sheet:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise _file_problem(path, f"Không đọc được tệp «{path.name}»: {exc.strerror}.",
+        raise _file_problem(path, tr("Không đọc được tệp «{file}»: {error}.", file=path.name,
+                                     error=exc.strerror),
                             "file-unreadable") from None
     text, encoding = _decode(data)
     sheet = Sheet("", parse_delimited(text), encoding=encoding, hidden_known=False)
@@ -333,7 +340,8 @@ def _read_calamine(path: Path, suffix: str) -> list[Sheet]:
         workbook = calamine.CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own and plain errors for broken files
         raise _file_problem(
-            path, f"Tệp «{name}» không phải tệp bảng tính hợp lệ hoặc đã bị hỏng ({exc}).",
+            path, tr("Tệp «{file}» không phải tệp bảng tính hợp lệ hoặc đã bị hỏng ({error}).",
+                     file=name, error=exc),
             "file-corrupt") from None
     hidden: dict[str, tuple[set[int], set[int]]] = {}
     hidden_known = True
@@ -366,7 +374,8 @@ def _read_calamine(path: Path, suffix: str) -> list[Sheet]:
             sheet.fix_text()
             sheets.append(sheet)
     except Exception as exc:
-        raise _file_problem(path, f"Tệp «{name}» bị hỏng, không đọc được ({exc}).",
+        raise _file_problem(path, tr("Tệp «{file}» bị hỏng, không đọc được ({error}).",
+                                     file=name, error=exc),
                             "file-corrupt") from None
     finally:
         workbook.close()
@@ -407,7 +416,8 @@ def _read_openpyxl(path: Path) -> list[Sheet]:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         raise _file_problem(
-            path, f"Tệp «{name}» không phải tệp Excel .xlsx hợp lệ hoặc đã bị hỏng ({exc}).",
+            path, tr("Tệp «{file}» không phải tệp Excel .xlsx hợp lệ hoặc đã bị hỏng ({error}).",
+                     file=name, error=exc),
             "file-corrupt") from None
     try:
         hidden = _xlsx_hidden(path)
@@ -430,7 +440,8 @@ def _read_openpyxl(path: Path) -> list[Sheet]:
             sheet.fix_text()
             sheets.append(sheet)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise _file_problem(path, f"Tệp «{name}» bị hỏng, không đọc được ({exc}).",
+        raise _file_problem(path, tr("Tệp «{file}» bị hỏng, không đọc được ({error}).",
+                                     file=name, error=exc),
                             "file-corrupt") from None
     finally:
         workbook.close()

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
 from client.errors import InvalidInput, Problem
+from client.i18n import tr
 
 ROLE_OID = "2.5.4.72"  # id-at-role
 UID_OID = "0.9.2342.19200300.100.1.1"
@@ -118,8 +119,9 @@ def load_certificate(der: bytes) -> x509.Certificate:
         return x509.load_der_x509_certificate(der)
     except ValueError as exc:
         raise InvalidInput(
-            "Không đọc được chứng thư số: dữ liệu không phải chứng thư X.509 hợp lệ.",
-            [Problem("cert-unreadable", f"Chứng thư số hỏng hoặc sai định dạng ({exc}).")],
+            tr("Không đọc được chứng thư số: dữ liệu không phải chứng thư X.509 hợp lệ."),
+            [Problem("cert-unreadable", tr("Chứng thư số hỏng hoặc sai định dạng ({error}).",
+                                           error=exc))],
         ) from exc
 
 
@@ -193,22 +195,23 @@ def check_usable(info: CertInfo, now: datetime | None = None) -> list[Problem]:
     if now > info.not_after:
         problems.append(Problem(
             "cert-expired",
-            f"Chứng thư số đã hết hạn ngày {format_date_vn(info.not_after)}; "
-            "không thể dùng để ký. Hãy liên hệ nhà cung cấp chữ ký số để gia hạn.",
+            tr("Chứng thư số đã hết hạn ngày {date}; không thể dùng để ký. Hãy liên hệ nhà "
+               "cung cấp chữ ký số để gia hạn.", date=format_date_vn(info.not_after)),
             where,
         ))
     elif now < info.not_before:
         problems.append(Problem(
             "cert-not-yet-valid",
-            f"Chứng thư số chưa có hiệu lực: hiệu lực từ ngày {format_date_vn(info.not_before)}.",
+            tr("Chứng thư số chưa có hiệu lực: hiệu lực từ ngày {date}.",
+               date=format_date_vn(info.not_before)),
             where,
         ))
 
     if not (info.key_usage & _SIGNING_USAGES):
         problems.append(Problem(
             "cert-key-usage",
-            "Chứng thư số không được phép dùng để ký: mục đích sử dụng khóa không có "
-            "digitalSignature (ký số) hay nonRepudiation (chống chối bỏ).",
+            tr("Chứng thư số không được phép dùng để ký: mục đích sử dụng khóa không có "
+               "digitalSignature (ký số) hay nonRepudiation (chống chối bỏ)."),
             where,
         ))
 
@@ -216,11 +219,12 @@ def check_usable(info: CertInfo, now: datetime | None = None) -> list[Problem]:
         remaining = info.not_after - now
         if remaining < timedelta(days=EXPIRING_DAYS):
             days = remaining // timedelta(days=1)
-            when = (f"sau {days} ngày" if days >= 1 else "trong vòng 24 giờ tới")
+            when = (tr("sau {days} ngày", days=days) if days >= 1
+                    else tr("trong vòng 24 giờ tới"))
             problems.append(Problem(
                 "cert-expiring",
-                f"Chứng thư số sẽ hết hạn {when} (ngày {format_date_vn(info.not_after)}); "
-                "hãy liên hệ nhà cung cấp chữ ký số để gia hạn.",
+                tr("Chứng thư số sẽ hết hạn {when} (ngày {date}); hãy liên hệ nhà cung cấp chữ "
+                   "ký số để gia hạn.", when=when, date=format_date_vn(info.not_after)),
                 where,
                 severity="warning",
             ))

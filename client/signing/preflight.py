@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from client.errors import KbnnError, Problem
+from client.i18n import tr
 from client.signing.certs import CertInfo, cert_info, check_usable, format_date_vn
 
 ROLE_VI = {"chief-accountant": "Kế toán trưởng", "head-of-unit": "Thủ trưởng đơn vị"}
@@ -30,7 +31,7 @@ CLOCK_LIMIT = timedelta(minutes=5)
 
 
 def _role_vi(role: str) -> str:
-    return ROLE_VI.get(role, role)
+    return tr(ROLE_VI[role]) if role in ROLE_VI else role
 
 
 def _fold(text: str) -> str:
@@ -101,23 +102,24 @@ class Candidate:
         """One line for a list: holder — organisation — identifiers — validity — marks."""
         info = self.info
         if info is None:
-            return f"{self.entry.label or '?'} — chứng thư số không đọc được"
+            return tr("{label} — chứng thư số không đọc được", label=self.entry.label or '?')
         ids = []
         for key in ("MNS", "MST", "CCCD", "CMND"):
             ids += [f"{key}:{v}" for v in info.uids.get(key, [])]
         marks = []
         if self.mns_matches:
-            marks.append("đúng mã đơn vị")
+            marks.append(tr("đúng mã đơn vị"))
         if self.registered_for_role:
-            marks.append("đã đăng ký với Kho bạc")
+            marks.append(tr("đã đăng ký với Kho bạc"))
         if self.non_repudiation:
-            marks.append("chống chối bỏ")
+            marks.append(tr("chống chối bỏ"))
         parts = [info.subject_cn or "?", info.organisation or "?"]
         if ids:
             parts.append(", ".join(ids))
-        parts.append(f"cấp bởi {info.issuer_cn or '?'}")
-        parts.append(f"số sê-ri {info.serial_hex}")
-        parts.append(f"hiệu lực {format_date_vn(info.not_before)}–{format_date_vn(info.not_after)}")
+        parts.append(tr("cấp bởi {issuer}", issuer=info.issuer_cn or '?'))
+        parts.append(tr("số sê-ri {serial}", serial=info.serial_hex))
+        parts.append(tr("hiệu lực {start}–{end}", start=format_date_vn(info.not_before),
+                        end=format_date_vn(info.not_after)))
         line = " — ".join(parts)
         if marks:
             line += f" [{', '.join(marks)}]"
@@ -132,13 +134,14 @@ def _registration(info: CertInfo, role: str, unit_code: str | None,
     if role in roles:
         return True, roles, []
     where = info.subject_cn
-    unit = f" của đơn vị {unit_code}" if unit_code else ""
+    unit = tr(" của đơn vị {unit}", unit=unit_code) if unit_code else ""
     if roles:
         others = ", ".join(_role_vi(r) for r in roles)
         return False, roles, [Problem(
             "cert-registered-other-role",
-            f"Chứng thư số này được đăng ký với Kho bạc cho vai trò {others}, không phải "
-            f"{_role_vi(role)}; Kho bạc sẽ từ chối hồ sơ (người ký chưa đăng ký).",
+            tr("Chứng thư số này được đăng ký với Kho bạc cho vai trò {others}, không phải "
+               "{role}; Kho bạc sẽ từ chối hồ sơ (người ký chưa đăng ký).",
+               others=others, role=_role_vi(role)),
             where, "warning")]
     same_person = [s for s in registered
                    if s.get("role") == role and _fold(str(s.get("name", ""))) == _fold(info.subject_cn)]
@@ -146,21 +149,22 @@ def _registration(info: CertInfo, role: str, unit_code: str | None,
         old = same_person[0]
         until = ""
         try:
-            until = " (hết hạn ngày " + format_date_vn(
-                datetime.fromisoformat(str(old.get("not_after")).replace("Z", "+00:00"))) + ")"
+            until = tr(" (hết hạn ngày {date})", date=format_date_vn(
+                datetime.fromisoformat(str(old.get("not_after")).replace("Z", "+00:00"))))
         except (TypeError, ValueError):
             pass
         return False, roles, [Problem(
             "cert-not-registered",
-            f"Chứng thư số này chưa được đăng ký với Kho bạc cho vai trò {_role_vi(role)}{unit}. "
-            f"Kho bạc đang lưu một chứng thư số khác của «{old.get('name')}»{until}: có thể "
-            "token đã được gia hạn hoặc cấp lại (số sê-ri mới). Hãy đăng ký chứng thư số mới "
-            "với Kho bạc trước khi gửi hồ sơ.",
+            tr("Chứng thư số này chưa được đăng ký với Kho bạc cho vai trò {role}{unit}. "
+               "Kho bạc đang lưu một chứng thư số khác của «{name}»{until}: có thể "
+               "token đã được gia hạn hoặc cấp lại (số sê-ri mới). Hãy đăng ký chứng thư số mới "
+               "với Kho bạc trước khi gửi hồ sơ.",
+               role=_role_vi(role), unit=unit, name=old.get('name'), until=until),
             where, "warning")]
     return False, roles, [Problem(
         "cert-not-registered",
-        f"Chứng thư số này chưa được đăng ký với Kho bạc cho vai trò {_role_vi(role)}{unit}; "
-        "Kho bạc sẽ từ chối hồ sơ ký bằng chứng thư số này.",
+        tr("Chứng thư số này chưa được đăng ký với Kho bạc cho vai trò {role}{unit}; "
+           "Kho bạc sẽ từ chối hồ sơ ký bằng chứng thư số này.", role=_role_vi(role), unit=unit),
         where, "warning")]
 
 
@@ -180,7 +184,8 @@ def describe_candidate(entry: Any, unit_code: str | None, role: str,
         if not cand.mns_matches:
             problems.append(Problem(
                 "cert-unit-mismatch",
-                f"Chứng thư số ghi mã đơn vị (MNS) {mns}, khác mã đơn vị {unit_code} của hồ sơ.",
+                tr("Chứng thư số ghi mã đơn vị (MNS) {mns}, khác mã đơn vị {unit} của hồ sơ.",
+                   mns=mns, unit=unit_code),
                 info.subject_cn, "warning"))
     if registered is not None:
         ok, roles, probs = _registration(info, role, unit_code, registered)
@@ -254,11 +259,11 @@ def _duration_vi(delta: timedelta) -> str:
     hours, mins = divmod(rest, 60)
     parts = []
     if days:
-        parts.append(f"{days} ngày")
+        parts.append(tr("{days} ngày", days=days))
     if hours:
-        parts.append(f"{hours} giờ")
+        parts.append(tr("{hours} giờ", hours=hours))
     if mins or not parts:
-        parts.append(f"{mins} phút")
+        parts.append(tr("{minutes} phút", minutes=mins))
     return " ".join(parts)
 
 
@@ -266,12 +271,16 @@ def clock_problem(skew: timedelta | None, limit: timedelta = CLOCK_LIMIT) -> Pro
     """A warning when the PC clock is more than ``limit`` off the treasury's."""
     if skew is None or abs(skew) <= limit:
         return None
-    way = "nhanh" if skew > timedelta(0) else "chậm"
+    if skew > timedelta(0):
+        text = tr("Đồng hồ máy tính đang nhanh {duration} so với giờ của Kho bạc. Thời điểm "
+                  "ký ghi trong chữ ký số lấy theo đồng hồ máy tính: hãy chỉnh lại ngày giờ của "
+                  "máy (bật đồng bộ giờ tự động) trước khi ký.", duration=_duration_vi(skew))
+    else:
+        text = tr("Đồng hồ máy tính đang chậm {duration} so với giờ của Kho bạc. Thời điểm "
+                  "ký ghi trong chữ ký số lấy theo đồng hồ máy tính: hãy chỉnh lại ngày giờ của "
+                  "máy (bật đồng bộ giờ tự động) trước khi ký.", duration=_duration_vi(skew))
     return Problem(
-        "clock-skew",
-        f"Đồng hồ máy tính đang {way} {_duration_vi(skew)} so với giờ của Kho bạc. Thời điểm "
-        "ký ghi trong chữ ký số lấy theo đồng hồ máy tính: hãy chỉnh lại ngày giờ của máy "
-        "(bật đồng bộ giờ tự động) trước khi ký.",
+        "clock-skew", text,
         "", "warning")
 
 
@@ -291,8 +300,9 @@ class OnlineFacts:
     def not_checked(cls, reason: str) -> OnlineFacts:
         return cls(problems=[Problem(
             "online-not-checked",
-            f"Chưa đối chiếu được với Kho bạc ({reason}): chưa kiểm tra chứng thư số đã đăng "
-            "ký với Kho bạc cho vai trò ký, cũng như giờ của máy tính.", "", "warning")])
+            tr("Chưa đối chiếu được với Kho bạc ({reason}): chưa kiểm tra chứng thư số đã đăng "
+               "ký với Kho bạc cho vai trò ký, cũng như giờ của máy tính.", reason=reason),
+            "", "warning")])
 
 
 def online_facts(api: Any, unit_code: str | None = None) -> OnlineFacts:
@@ -303,7 +313,7 @@ def online_facts(api: Any, unit_code: str | None = None) -> OnlineFacts:
     """
     skew = clock_skew(api)
     if skew is None:
-        return OnlineFacts.not_checked("không kết nối được máy chủ Kho bạc")
+        return OnlineFacts.not_checked(tr("không kết nối được máy chủ Kho bạc"))
     facts = OnlineFacts(skew=skew, checked=True)
     problem = clock_problem(skew)
     if problem is not None:
@@ -313,8 +323,9 @@ def online_facts(api: Any, unit_code: str | None = None) -> OnlineFacts:
     except KbnnError as exc:
         facts.problems.append(Problem(
             "signers-not-checked",
-            f"Không lấy được danh sách người ký đã đăng ký với Kho bạc ({exc.message}); chưa "
-            "kiểm tra được chứng thư số đã chọn có được đăng ký hay không.", "", "warning"))
+            tr("Không lấy được danh sách người ký đã đăng ký với Kho bạc ({error}); chưa "
+               "kiểm tra được chứng thư số đã chọn có được đăng ký hay không.", error=exc.message),
+            "", "warning"))
     return facts
 
 
@@ -326,14 +337,15 @@ def pin_problems_before_asking(token: Any) -> list[Problem]:
     (error), "final try" warns loudly, "count low" warns."""
     out = []
     if token.pin_locked:
-        out.append(Problem("pin-locked", "Mã PIN của token đã bị khóa. Hãy liên hệ nhà cung cấp "
-                           "chữ ký số để mở khóa bằng mã PUK/SO PIN.", token.label))
+        out.append(Problem("pin-locked", tr("Mã PIN của token đã bị khóa. Hãy liên hệ nhà cung "
+                                            "cấp chữ ký số để mở khóa bằng mã PUK/SO PIN."),
+                           token.label))
     elif token.pin_final_try:
-        out.append(Problem("pin-final-try", "CẢNH BÁO: đây là lần thử PIN cuối cùng. Nhập sai, "
-                           "token sẽ bị khóa.", token.label, "warning"))
+        out.append(Problem("pin-final-try", tr("CẢNH BÁO: đây là lần thử PIN cuối cùng. Nhập "
+                                               "sai, token sẽ bị khóa."), token.label, "warning"))
     elif token.pin_count_low:
-        out.append(Problem("pin-count-low", "Lưu ý: token đã ghi nhận nhập sai PIN, còn ít lần "
-                           "thử.", token.label, "warning"))
+        out.append(Problem("pin-count-low", tr("Lưu ý: token đã ghi nhận nhập sai PIN, còn ít "
+                                               "lần thử."), token.label, "warning"))
     return out
 
 
@@ -348,10 +360,11 @@ def before_pin(candidate: Candidate, token: Any | None,
     problems = list(candidate.problems)
     if token is None:
         problems.append(Problem(
-            "token-removed", f"Không thấy token «{candidate.entry.token_label}». Hãy cắm lại "
-            "token rồi thử lại.", candidate.entry.token_label))
+            "token-removed", tr("Không thấy token «{token}». Hãy cắm lại token rồi thử lại.",
+                                token=candidate.entry.token_label), candidate.entry.token_label))
     else:
         problems += pin_problems_before_asking(token)
-    facts = online if online is not None else OnlineFacts.not_checked("đang làm việc ngoại tuyến")
+    facts = online if online is not None else OnlineFacts.not_checked(
+        tr("đang làm việc ngoại tuyến"))
     problems += [p for p in facts.problems if p not in problems]
     return sorted(problems, key=lambda p: p.severity != "error")

@@ -44,6 +44,7 @@ from pkcs11 import exceptions as p11x
 from pkcs11.attributes import AttributeMapper, handle_ulong
 
 from client.errors import TokenError
+from client.i18n import language, set_language, tr
 
 log = logging.getLogger(__name__)
 
@@ -138,15 +139,14 @@ class TokenInfo:
     def pin_warning(self) -> str | None:
         """A Vietnamese warning about remaining PIN tries, or ``None``."""
         if self.pin_locked:
-            return ("Token đã bị khóa do nhập sai mã PIN quá số lần cho phép. "
-                    "Hãy liên hệ nhà cung cấp chữ ký số để mở khóa.")
+            return _msg_locked()
         if self.pin_final_try:
-            return ("Chỉ còn một lần thử cuối cùng: nếu nhập sai mã PIN lần nữa, "
-                    "token sẽ bị khóa.")
+            return tr("Chỉ còn một lần thử cuối cùng: nếu nhập sai mã PIN lần nữa, "
+                      "token sẽ bị khóa.")
         if self.pin_count_low:
             # FINAL_TRY is not set, so more than one try remains.
-            return ("Token báo đã có lần nhập sai mã PIN: vẫn còn từ hai lần thử trở lên "
-                    "(token không cho biết chính xác), hãy kiểm tra kỹ trước khi nhập lại.")
+            return tr("Token báo đã có lần nhập sai mã PIN: vẫn còn từ hai lần thử trở lên "
+                      "(token không cho biết chính xác), hãy kiểm tra kỹ trước khi nhập lại.")
         return None
 
     def to_json(self) -> dict:
@@ -182,18 +182,18 @@ class ProbeResult:
 # --------------------------------------------------------------------------- errors
 
 
-_BITNESS_HINT = (
-    "Có thể mô-đun là bản 32-bit trong khi ứng dụng chạy 64-bit (hoặc ngược lại) — "
-    "nhiều nhà cung cấp chỉ cài bản 32-bit trong thư mục SysWOW64; "
-    "hoặc tệp không phải mô-đun PKCS#11 (tệp có đuôi _s thường là vỏ CSP, không phải PKCS#11)."
-)
+def _bitness_hint() -> str:
+    return tr("Có thể mô-đun là bản 32-bit trong khi ứng dụng chạy 64-bit (hoặc ngược lại) — "
+              "nhiều nhà cung cấp chỉ cài bản 32-bit trong thư mục SysWOW64; "
+              "hoặc tệp không phải mô-đun PKCS#11 (tệp có đuôi _s thường là vỏ CSP, không "
+              "phải PKCS#11).")
 
 
 def module_load_error(path: str, exc: BaseException) -> TokenError:
     bits = "64-bit" if sys.maxsize > 2**32 else "32-bit"
     return TokenError(
-        f"Không nạp được mô-đun PKCS#11 «{path}» (ứng dụng đang chạy {bits}): {exc}. "
-        + _BITNESS_HINT,
+        tr("Không nạp được mô-đun PKCS#11 «{path}» (ứng dụng đang chạy {bits}): {error}. ",
+           path=path, bits=bits, error=exc) + _bitness_hint(),
         code="module-load",
     )
 
@@ -201,10 +201,9 @@ def module_load_error(path: str, exc: BaseException) -> TokenError:
 _REMOVED = (p11x.TokenNotPresent, p11x.DeviceRemoved, p11x.SessionClosed,
             p11x.SessionHandleInvalid, p11x.TokenNotRecognised, p11x.SlotIDInvalid)
 
-_MSG_REMOVED = "Token đã bị rút ra hoặc không còn phản hồi. Hãy cắm lại token rồi thử lại."
-_MSG_CANCELLED = "Đã hủy thao tác trên token."
-_MSG_LOCKED = ("Token đã bị khóa do nhập sai mã PIN quá số lần cho phép. "
-               "Hãy liên hệ nhà cung cấp chữ ký số để mở khóa.")
+def _msg_locked() -> str:
+    return tr("Token đã bị khóa do nhập sai mã PIN quá số lần cho phép. "
+              "Hãy liên hệ nhà cung cấp chữ ký số để mở khóa.")
 
 
 def map_pkcs11_error(exc: BaseException, what: str) -> TokenError:
@@ -212,34 +211,36 @@ def map_pkcs11_error(exc: BaseException, what: str) -> TokenError:
     if isinstance(exc, TokenError):
         return exc
     if isinstance(exc, _REMOVED):
-        return TokenError(_MSG_REMOVED, code="token-removed")
+        return TokenError(tr("Token đã bị rút ra hoặc không còn phản hồi. Hãy cắm lại token "
+                             "rồi thử lại."), code="token-removed")
     if isinstance(exc, p11x.FunctionCancelled):
-        return TokenError(_MSG_CANCELLED, code="cancelled")
+        return TokenError(tr("Đã hủy thao tác trên token."), code="cancelled")
     if isinstance(exc, p11x.PinLocked):
-        return TokenError(_MSG_LOCKED, code="pin-locked")
+        return TokenError(_msg_locked(), code="pin-locked")
     if isinstance(exc, p11x.PinLenRange | p11x.PinInvalid):
-        return TokenError("Mã PIN có độ dài hoặc ký tự không hợp lệ với token này.",
+        return TokenError(tr("Mã PIN có độ dài hoặc ký tự không hợp lệ với token này."),
                           code="pin-len")
     if isinstance(exc, p11x.PinExpired):
-        return TokenError("Mã PIN đã hết hạn; hãy đổi mã PIN bằng phần mềm của nhà cung cấp "
-                          "chữ ký số.", code="pin-expired")
+        return TokenError(tr("Mã PIN đã hết hạn; hãy đổi mã PIN bằng phần mềm của nhà cung "
+                             "cấp chữ ký số."), code="pin-expired")
     if isinstance(exc, p11x.PinIncorrect):
-        return TokenError("Mã PIN không đúng.", code="pin-incorrect")
+        return TokenError(tr("Mã PIN không đúng."), code="pin-incorrect")
     name = type(exc).__name__
-    return TokenError(f"Lỗi token khi {what}: {name} {exc}".rstrip(), code="token-error")
+    return TokenError(tr("Lỗi token khi {what}: {name} {error}", what=what, name=name,
+                         error=exc).rstrip(), code="token-error")
 
 
 def pin_incorrect_error(after: TokenInfo | None) -> TokenError:
     """The error for a rejected PIN, given the token's flags re-read after the attempt."""
     if after is not None and after.pin_locked:
-        return TokenError(_MSG_LOCKED, code="pin-locked")
-    message = "Mã PIN không đúng."
+        return TokenError(_msg_locked(), code="pin-locked")
+    message = tr("Mã PIN không đúng.")
     warning = after.pin_warning() if after is not None else None
     if warning:
         message += " " + warning
     else:
-        message += (" Token có thể vẫn còn vài lần thử, nhưng nhập sai quá số lần cho phép "
-                    "token sẽ bị khóa: hãy kiểm tra kỹ trước khi thử lại.")
+        message += " " + tr("Token có thể vẫn còn vài lần thử, nhưng nhập sai quá số lần cho "
+                            "phép token sẽ bị khóa: hãy kiểm tra kỹ trước khi thử lại.")
     return TokenError(message, code="pin-incorrect")
 
 
@@ -566,7 +567,8 @@ class TokenService:
         try:
             self._owner.loaded.result(timeout)
         except concurrent.futures.TimeoutError:
-            raise TokenError(f"Mô-đun PKCS#11 «{self.module_path}» không phản hồi khi nạp.",
+            raise TokenError(tr("Mô-đun PKCS#11 «{path}» không phản hồi khi nạp.",
+                                path=self.module_path),
                              code="timeout") from None
 
     def submit(self, fn: Callable[[Any], T]) -> concurrent.futures.Future[T]:
@@ -581,7 +583,8 @@ class TokenService:
             return fut.result(timeout)
         except concurrent.futures.TimeoutError:
             raise TokenError(
-                f"Token không phản hồi sau {timeout:g} giây. Hãy rút token ra, cắm lại rồi thử lại.",
+                tr("Token không phản hồi sau {timeout:g} giây. Hãy rút token ra, cắm lại rồi "
+                   "thử lại.", timeout=timeout),
                 code="timeout") from None
 
     def close(self) -> None:
@@ -624,9 +627,13 @@ class TokenService:
             self._refresh(lib)
             token = match()
         if token is None:
-            what = f"số sê-ri {serial}" if serial is not None else f"nhãn «{label}»"
-            raise TokenError(f"Không tìm thấy token có {what}. Hãy kiểm tra token đã được cắm "
-                             "vào máy chưa.", code="token-not-found")
+            if serial is not None:
+                text = tr("Không tìm thấy token có số sê-ri {serial}. Hãy kiểm tra token đã "
+                          "được cắm vào máy chưa.", serial=serial)
+            else:
+                text = tr("Không tìm thấy token có nhãn «{label}». Hãy kiểm tra token đã được "
+                          "cắm vào máy chưa.", label=label)
+            raise TokenError(text, code="token-not-found")
         return token
 
     def open_session(self, lib: Any, token: Any, pin: str | None, *, rw: bool = False) -> Any:
@@ -636,20 +643,20 @@ class TokenService:
         A failed login raises ``TokenError`` and is never retried."""
         info = _token_info(token)
         if info.pin_locked:
-            raise TokenError(_MSG_LOCKED, code="pin-locked")
+            raise TokenError(_msg_locked(), code="pin-locked")
         if pin is None:
             if info.protected_auth_path:
                 user_pin: Any = pkcs11.PROTECTED_AUTH
             elif not info.login_required:
                 user_pin = None
             else:
-                raise TokenError("Cần nhập mã PIN của token.", code="pin-required")
+                raise TokenError(tr("Cần nhập mã PIN của token."), code="pin-required")
         else:
             user_pin = pin
         try:
             return token.open(rw=rw, user_pin=user_pin, attribute_mapper=attribute_mapper())
         except p11x.PKCS11Error as exc:
-            err = map_pkcs11_error(exc, "đăng nhập token")
+            err = map_pkcs11_error(exc, tr("đăng nhập token"))
             # python-pkcs11 leaves the session of a failed C_Login open: re-initialise
             # to close it (no session of ours spans jobs, so nothing else is lost).
             try:
@@ -689,7 +696,7 @@ class TokenService:
             try:
                 return [_token_info(t) for t in _present_tokens(lib)]
             except p11x.PKCS11Error as exc:
-                raise map_pkcs11_error(exc, "đọc danh sách token") from exc
+                raise map_pkcs11_error(exc, tr("đọc danh sách token")) from exc
 
         return self._call(job, timeout)
 
@@ -710,7 +717,7 @@ class TokenService:
                 except p11x.PKCS11Error as exc:
                     if token_serial is None and isinstance(exc, _REMOVED):
                         continue  # pulled out while listing: skip it
-                    raise map_pkcs11_error(exc, "đọc chứng thư số trên token") from exc
+                    raise map_pkcs11_error(exc, tr("đọc chứng thư số trên token")) from exc
             return out
 
         return self._call(job, timeout)
@@ -756,13 +763,13 @@ class TokenService:
             try:
                 token = self.find_token(lib, serial=token_serial)
             except p11x.PKCS11Error as exc:
-                raise map_pkcs11_error(exc, "tìm token") from exc
+                raise map_pkcs11_error(exc, tr("tìm token")) from exc
             session = self.open_session(lib, token, pin)
             try:
                 return self._sign_in_session(session, token, key_id, pin, data,
                                              hash_alg, scheme)
             except p11x.PKCS11Error as exc:
-                raise map_pkcs11_error(exc, "ký") from exc
+                raise map_pkcs11_error(exc, tr("ký")) from exc
             finally:
                 _close_quietly(session)
 
@@ -774,14 +781,16 @@ class TokenService:
                                          Attribute.ID: key_id}))
         if not keys:
             raise TokenError(
-                "Không tìm thấy khóa bí mật ứng với chứng thư số đã chọn trên token "
-                f"(CKA_ID {key_id.hex() or '(trống)'}).", code="key-not-found")
+                tr("Không tìm thấy khóa bí mật ứng với chứng thư số đã chọn trên token "
+                   "(CKA_ID {key_id}).", key_id=key_id.hex() or tr("(trống)")),
+                code="key-not-found")
         key = keys[0]
         key_type = _attr(key, Attribute.KEY_TYPE)
         want = KeyType.EC if scheme == "ecdsa" else KeyType.RSA
         if key_type is not None and int(key_type) != int(want):
             have = "EC" if int(key_type) == int(KeyType.EC) else "RSA"
-            raise TokenError(f"Khóa trên token là khóa {have}, không ký được theo kiểu {scheme}.",
+            raise TokenError(tr("Khóa trên token là khóa {have}, không ký được theo kiểu "
+                                "{scheme}.", have=have, scheme=scheme),
                              code="key-type")
         # Keys marked CKA_ALWAYS_AUTHENTICATE need the PIN again for this operation.
         reauth = pin if _attr(key, Attribute.ALWAYS_AUTHENTICATE, False) else None
@@ -800,11 +809,15 @@ class TokenService:
                 continue
             return ecdsa_raw_to_der(raw) if is_ecdsa else bytes(raw)
         raise TokenError(
-            f"Token không hỗ trợ thuật toán ký {scheme} với {hash_alg.upper()}.",
+            tr("Token không hỗ trợ thuật toán ký {scheme} với {hash}.", scheme=scheme,
+               hash=hash_alg.upper()),
             code="mechanism") from last
 
 
 # --------------------------------------------------------------------------- probe
+
+
+LANGUAGE_ENV = "KBNN_CLIENT_LANG"
 
 
 def _probe_command(path: str) -> list[str]:
@@ -817,18 +830,21 @@ def probe_module(path: str, timeout: float = 15) -> ProbeResult:
     """Load ``path`` in a child process and list its tokens; a crashing module
     cannot take the application down."""
     if not os.path.isfile(path):
-        return ProbeResult(False, f"Không tìm thấy tệp mô-đun PKCS#11 «{path}».")
+        return ProbeResult(False, tr("Không tìm thấy tệp mô-đun PKCS#11 «{path}».", path=path))
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     env["PYTHONIOENCODING"] = "utf-8"
+    env[LANGUAGE_ENV] = language()  # the child's messages in the caller's language
     try:
         proc = subprocess.run(_probe_command(path), capture_output=True, timeout=timeout,
                               env=env, stdin=subprocess.DEVNULL, check=False)
     except subprocess.TimeoutExpired:
-        return ProbeResult(False, f"Mô-đun PKCS#11 «{path}» không phản hồi sau {timeout:g} giây.")
+        return ProbeResult(False, tr("Mô-đun PKCS#11 «{path}» không phản hồi sau {timeout:g} "
+                                     "giây.", path=path, timeout=timeout))
     except OSError as exc:
-        return ProbeResult(False, f"Không chạy được tiến trình kiểm tra mô-đun: {exc}.")
+        return ProbeResult(False, tr("Không chạy được tiến trình kiểm tra mô-đun: {error}.",
+                                     error=exc))
     for line in reversed(proc.stdout.decode("utf-8", "replace").splitlines()):
         line = line.strip()
         if line.startswith("{"):
@@ -840,8 +856,8 @@ def probe_module(path: str, timeout: float = 15) -> ProbeResult:
                                list(doc.get("tokens", [])))
     return ProbeResult(
         False,
-        f"Mô-đun PKCS#11 «{path}» làm tiến trình kiểm tra dừng đột ngột "
-        f"(mã thoát {proc.returncode}). " + _BITNESS_HINT,
+        tr("Mô-đun PKCS#11 «{path}» làm tiến trình kiểm tra dừng đột ngột (mã thoát {code}). ",
+           path=path, code=proc.returncode) + _bitness_hint(),
     )
 
 
@@ -854,10 +870,13 @@ def _probe(path: str) -> dict:
         tokens = [_token_info(t).to_json() for t in _present_tokens(lib)]
     except Exception as exc:  # noqa: BLE001
         return {"ok": False, "tokens": [],
-                "message": f"Nạp được mô-đun nhưng không đọc được danh sách token: {exc}."}
+                "message": tr("Nạp được mô-đun nhưng không đọc được danh sách token: {error}.",
+                              error=exc)}
     name = " ".join(x for x in (_text(lib.manufacturer_id), _text(lib.library_description)) if x)
-    found = (f"tìm thấy {len(tokens)} token" if tokens else "chưa thấy token nào được cắm")
-    return {"ok": True, "message": f"Nạp được mô-đun PKCS#11 {name}; {found}.",
+    found = (tr("tìm thấy {count} token", count=len(tokens)) if tokens
+             else tr("chưa thấy token nào được cắm"))
+    return {"ok": True, "message": tr("Nạp được mô-đun PKCS#11 {name}; {found}.", name=name,
+                                      found=found),
             "tokens": tokens, "library": name, "arch": platform.machine()}
 
 
@@ -866,6 +885,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 2 or args[0] != "--probe":
         print("usage: python -m client.signing.tokens --probe MODULE_PATH", file=sys.stderr)
         return 2
+    set_language(os.environ.get(LANGUAGE_ENV))
     result = _probe(args[1])
     sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
     sys.stdout.flush()

@@ -34,6 +34,7 @@ from pyhanko.sign.validation import KeyUsageConstraints, async_validate_detached
 from pyhanko.sign.validation.errors import SignatureValidationError
 
 from client.errors import KbnnError, Problem
+from client.i18n import tr
 from client.signing import asice, cades, revocation
 from client.signing.asice import (
     DOCUMENT_JSON,
@@ -175,10 +176,20 @@ def _document_brief(doc: dict | None) -> dict | None:
             if v is None or isinstance(v, (str, int, float, bool))}
 
 
+def _role_name(role: str | None) -> str | None:
+    """The name of a signing role in the current language (``None``: not a role)."""
+    if role == "chief-accountant":
+        return tr("Kế toán trưởng")
+    if role == "head-of-unit":
+        return tr("Thủ trưởng đơn vị")
+    return None
+
+
 def _who(index: int, role: str | None) -> str:
-    if role in ROLE_NAMES_VI:
-        return f"Chữ ký số của {ROLE_NAMES_VI[role]}"
-    return f"Chữ ký số thứ {index}"
+    name = _role_name(role)
+    if name is not None:
+        return tr("Chữ ký số của {role}", role=name)
+    return tr("Chữ ký số thứ {index}", index=index)
 
 
 # ---- document ---------------------------------------------------------------
@@ -190,7 +201,7 @@ def _parse_document(data: bytes) -> dict:
     except ImportError:  # documents package not available: plain strict JSON
         obj = json.loads(data.decode("utf-8"))
         if not isinstance(obj, dict):
-            raise ValueError("document.json phải là một đối tượng JSON") from None
+            raise ValueError(tr("document.json phải là một đối tượng JSON")) from None
         return obj
     return parse(data)
 
@@ -203,7 +214,8 @@ def _default_check_document(doc: dict) -> list[Problem]:
 def _check_document(data: bytes | None, check: Callable[[dict], list[Problem]] | None,
                     problems: list[Problem]) -> dict | None:
     if data is None:
-        problems.append(Problem("document-missing", "Gói thiếu tệp document.json.", DOCUMENT_JSON))
+        problems.append(Problem("document-missing", tr("Gói thiếu tệp document.json."),
+                                DOCUMENT_JSON))
         return None
     try:
         doc = _parse_document(data)
@@ -215,14 +227,16 @@ def _check_document(data: bytes | None, check: Callable[[dict], list[Problem]] |
         return None
     except (ValueError, UnicodeDecodeError, TypeError) as exc:
         problems.append(Problem("document-invalid",
-                                f"document.json không đọc được ({exc}).", DOCUMENT_JSON))
+                                tr("document.json không đọc được ({error}).", error=exc),
+                                DOCUMENT_JSON))
         return None
     try:
         found = (check or _default_check_document)(doc)
     except Exception as exc:  # a validator crash must not pass the document
         log.exception("document validation crashed")
         problems.append(Problem("document-invalid",
-                                f"Không kiểm tra được document.json ({exc}).", DOCUMENT_JSON))
+                                tr("Không kiểm tra được document.json ({error}).", error=exc),
+                                DOCUMENT_JSON))
         return doc
     for p in found:
         if p.severity == "error":
@@ -256,61 +270,67 @@ def _check_manifest(pkg: Package, index: int, man_name: str, sig_name: str,
         return
     if manifest.sig_reference != sig_name:
         add(Problem("signature-invalid",
-                    f"{who}: tệp kê khai {man_name} thuộc về {manifest.sig_reference}, "
-                    f"không phải {sig_name}.", man_name))
+                    tr("{who}: tệp kê khai {manifest} thuộc về {owner}, không phải {signature}.",
+                       who=who, manifest=man_name, owner=manifest.sig_reference,
+                       signature=sig_name), man_name))
     refs = manifest.by_uri()
     for ref in manifest.references:
         name = ref.uri
         sig_m = SIGNATURE_RE.match(name)
         if ref.digest_alg != SHA256_URI:
             add(Problem("manifest-invalid",
-                        f"Tệp kê khai dùng thuật toán băm không được phép ({ref.digest_alg}); "
-                        f"chỉ chấp nhận SHA-256.", f"{man_name}: {name}"))
+                        tr("Tệp kê khai dùng thuật toán băm không được phép ({alg}); chỉ chấp "
+                           "nhận SHA-256.", alg=ref.digest_alg), f"{man_name}: {name}"))
             continue
         if ref.rootfile != (name == DOCUMENT_JSON):
             add(Problem("manifest-invalid",
-                        "Chỉ document.json được đánh dấu Rootfile=\"true\".",
+                        tr("Chỉ document.json được đánh dấu Rootfile=\"true\"."),
                         f"{man_name}: {name}"))
         if sig_m:
             if int(sig_m.group(1)) >= index:
                 add(Problem("manifest-invalid",
-                            f"Tệp kê khai {man_name} tham chiếu chữ ký không đứng trước nó.",
+                            tr("Tệp kê khai {manifest} tham chiếu chữ ký không đứng trước nó.",
+                               manifest=man_name),
                             f"{man_name}: {name}"))
         elif not asice.is_data_name(name):
             add(Problem("manifest-invalid",
-                        "Tệp kê khai tham chiếu một mục không được phép.", f"{man_name}: {name}"))
+                        tr("Tệp kê khai tham chiếu một mục không được phép."),
+                        f"{man_name}: {name}"))
         if name not in pkg.entries:
             add(Problem("entry-missing",
-                        f"Tệp {name} được ký trong {man_name} nhưng không có trong gói.", name))
+                        tr("Tệp {name} được ký trong {manifest} nhưng không có trong gói.",
+                           name=name, manifest=man_name), name))
             continue
         if ref.digest_b64 != _b64_sha256(pkg.entries[name]):
             add(Problem("manifest-digest-mismatch",
-                        f"Nội dung tệp {name} đã bị thay đổi sau khi ký "
-                        f"(mã băm không khớp với {man_name}).", name))
+                        tr("Nội dung tệp {name} đã bị thay đổi sau khi ký (mã băm không khớp "
+                           "với {manifest}).", name=name, manifest=man_name), name))
     if DOCUMENT_JSON not in refs:
-        add(Problem("manifest-invalid", "Tệp kê khai không tham chiếu document.json.", man_name))
+        add(Problem("manifest-invalid", tr("Tệp kê khai không tham chiếu document.json."),
+                    man_name))
     for name in pkg.data_entries():
         if name not in refs:
             add(Problem("entry-not-covered",
-                        f"Tệp {name} không được {who.lower()[0] + who[1:]} bao phủ ({man_name}).",
+                        tr("Tệp {name} không được {who} bao phủ ({manifest}).", name=name,
+                           who=who.lower()[0] + who[1:], manifest=man_name),
                         name))
     for earlier in pkg.signature_names():
         m = SIGNATURE_RE.match(earlier)
         if m and int(m.group(1)) < index and earlier not in refs:
             add(Problem("earlier-signature-not-covered",
-                        f"{who} không bao phủ chữ ký trước đó {earlier} "
-                        f"(không chứng minh được thứ tự ký).", man_name))
+                        tr("{who} không bao phủ chữ ký trước đó {earlier} (không chứng minh được "
+                           "thứ tự ký).", who=who, earlier=earlier), man_name))
 
 
 def _load_signed_data(data: bytes) -> cms.SignedData:
     ci = cms.ContentInfo.load(data, strict=True)
     if ci["content_type"].native != "signed_data":
-        raise ValueError("không phải CMS SignedData")
+        raise ValueError(tr("không phải CMS SignedData"))
     sd = ci["content"]
     if len(sd["signer_infos"]) != 1:
-        raise ValueError("phải có đúng một SignerInfo")
+        raise ValueError(tr("phải có đúng một SignerInfo"))
     if not isinstance(sd["encap_content_info"]["content"], core.Void):
-        raise ValueError("chữ ký phải ở dạng tách rời (detached)")
+        raise ValueError(tr("chữ ký phải ở dạng tách rời (detached)"))
     return sd
 
 
@@ -324,7 +344,8 @@ def _check_cms(pkg: Package, index: int, man_name: str, sig_name: str,
         # Malformed DER surfaces lazily in asn1crypto, wherever it is first touched.
         report.reasons.append(Problem(
             "signature-invalid",
-            f"{_who(index, report.role)} không đúng định dạng CMS ({exc}).", sig_name))
+            tr("{who} không đúng định dạng CMS ({error}).", who=_who(index, report.role),
+               error=exc), sig_name))
 
 
 def _check_cms_inner(pkg: Package, index: int, man_name: str, sig_name: str,
@@ -337,12 +358,14 @@ def _check_cms_inner(pkg: Package, index: int, man_name: str, sig_name: str,
         cert = extract_certificate_info(sd).signer_cert
     except CMSExtractionError as exc:
         add(Problem("signature-invalid",
-                    f"Chữ ký số thứ {index} không chứa chứng thư số của người ký ({exc}).",
+                    tr("Chữ ký số thứ {index} không chứa chứng thư số của người ký ({error}).",
+                       index=index, error=exc),
                     sig_name))
         return
     except (ValueError, TypeError, KeyError) as exc:
         add(Problem("signature-invalid",
-                    f"Chữ ký số thứ {index} không đúng định dạng CMS ({exc}).", sig_name))
+                    tr("{who} không đúng định dạng CMS ({error}).", who=_who(index, None),
+                       error=exc), sig_name))
         return
 
     report.cert_der = cert.dump()
@@ -353,22 +376,25 @@ def _check_cms_inner(pkg: Package, index: int, man_name: str, sig_name: str,
     report.role = roles[0] if len(roles) == 1 and roles[0] in ROLES else None
     who = _who(index, report.role)
     if len(roles) != 1 or roles[0] not in ROLES:
-        shown = ", ".join(roles) if roles else "không có"
+        shown = ", ".join(roles) if roles else tr("không có")
         add(Problem("role-missing",
-                    f"{who} không ghi một vai trò hợp lệ (id-at-role: {shown}).", sig_name))
+                    tr("{who} không ghi một vai trò hợp lệ (id-at-role: {roles}).", who=who,
+                       roles=shown), sig_name))
 
     attr_names = ([a["type"].native for a in signer_info["signed_attrs"]]
                   if not isinstance(signer_info["signed_attrs"], core.Void) else [])
     for required in ("content_type", "message_digest", "signing_time", "signing_certificate_v2"):
         if attr_names.count(required) != 1:
             add(Problem("signature-invalid",
-                        f"{who} không đúng CAdES-BES: thiếu hoặc lặp thuộc tính {required}.",
+                        tr("{who} không đúng CAdES-BES: thiếu hoặc lặp thuộc tính {attribute}.",
+                           who=who, attribute=required),
                         sig_name))
     signing_time = cades.signing_time_of(signer_info)
     report.signing_time = signing_time
     if signing_time is not None and signing_time > now + _TIME_SKEW:
         add(Problem("signing-time-in-future",
-                    f"{who} ghi thời điểm ký ở tương lai ({signing_time.isoformat()}).",
+                    tr("{who} ghi thời điểm ký ở tương lai ({time}).", who=who,
+                       time=signing_time.isoformat()),
                     sig_name, "warning"))
 
     # Algorithms (package-format §1).
@@ -386,8 +412,9 @@ def _check_cms_inner(pkg: Package, index: int, man_name: str, sig_name: str,
         alg_ok = params["hash_algorithm"]["algorithm"].native == md
     if not alg_ok:
         add(Problem("algorithm-not-allowed",
-                    f"{who} dùng thuật toán không được phép ({key_alg} {pub.bit_size} bit, "
-                    f"{mech}, {md}).", sig_name))
+                    tr("{who} dùng thuật toán không được phép ({key_alg} {bits} bit, {mech}, "
+                       "{digest}).", who=who, key_alg=key_alg, bits=pub.bit_size, mech=mech,
+                       digest=md), sig_name))
 
     # Certificate facts at the signing time.
     validity = cert["tbs_certificate"]["validity"]
@@ -395,15 +422,17 @@ def _check_cms_inner(pkg: Package, index: int, man_name: str, sig_name: str,
     not_after = validity["not_after"].native
     if signing_time is not None and not (not_before <= signing_time <= not_after):
         add(Problem("certificate-expired-at-signing",
-                    f"{who}: chứng thư số của {report.signer_name} không còn hiệu lực tại thời "
-                    f"điểm ký {signing_time:%d/%m/%Y %H:%M} (hiệu lực từ "
-                    f"{not_before:%d/%m/%Y} đến {not_after:%d/%m/%Y}).", sig_name))
+                    tr("{who}: chứng thư số của {signer} không còn hiệu lực tại thời điểm ký "
+                       "{time} (hiệu lực từ {start} đến {end}).", who=who,
+                       signer=report.signer_name, time=f"{signing_time:%d/%m/%Y %H:%M}",
+                       start=f"{not_before:%d/%m/%Y}", end=f"{not_after:%d/%m/%Y}"), sig_name))
     ku = cert.key_usage_value
     usages = set(ku.native) if ku is not None else set()
     if not usages & {"digital_signature", "non_repudiation"}:
         add(Problem("certificate-key-usage",
-                    f"{who}: chứng thư số của {report.signer_name} không có mục đích sử dụng "
-                    f"ký số (digitalSignature hoặc nonRepudiation).", sig_name))
+                    tr("{who}: chứng thư số của {signer} không có mục đích sử dụng ký số "
+                       "(digitalSignature hoặc nonRepudiation).", who=who,
+                       signer=report.signer_name), sig_name))
 
     # Cryptographic check and chain to a trust anchor (pyHanko).
     moment = signing_time or now
@@ -415,25 +444,30 @@ def _check_cms_inner(pkg: Package, index: int, man_name: str, sig_name: str,
         ))
     except SignatureValidationError as exc:
         add(Problem("signature-invalid",
-                    f"{who} không hợp lệ ({exc.failure_message}) ({sig_name}).", sig_name))
+                    tr("{who} không hợp lệ ({error}) ({signature}).", who=who,
+                       error=exc.failure_message, signature=sig_name), sig_name))
         return
     except (ValueError, TypeError, KeyError, NotImplementedError) as exc:
         add(Problem("signature-invalid",
-                    f"{who} không kiểm tra được ({exc}) ({sig_name}).", sig_name))
+                    tr("{who} không kiểm tra được ({error}) ({signature}).", who=who, error=exc,
+                       signature=sig_name), sig_name))
         return
     if not status.intact:
         add(Problem("signature-invalid",
-                    f"{who} không khớp với nội dung bảng kê ({sig_name}).", sig_name))
+                    tr("{who} không khớp với nội dung bảng kê ({signature}).", who=who,
+                       signature=sig_name), sig_name))
         return
     if not status.valid:
         add(Problem("signature-invalid",
-                    f"{who} sai: giá trị chữ ký không đúng với chứng thư số ({sig_name}).",
+                    tr("{who} sai: giá trị chữ ký không đúng với chứng thư số ({signature}).",
+                       who=who, signature=sig_name),
                     sig_name))
         return
     ts = status.timestamp_validity
     if ts is not None and not (ts.valid and ts.intact and ts.trusted):
         add(Problem("timestamp-invalid",
-                    f"{who}: dấu thời gian kèm theo không hợp lệ ({sig_name}).", sig_name))
+                    tr("{who}: dấu thời gian kèm theo không hợp lệ ({signature}).", who=who,
+                       signature=sig_name), sig_name))
     if status.trust_problem_indic is not None or status.validation_path is None:
         indic = status.trust_problem_indic
         have = {p.code for p in report.reasons}
@@ -442,25 +476,29 @@ def _check_cms_inner(pkg: Package, index: int, man_name: str, sig_name: str,
                      AdESIndeterminate.OUT_OF_BOUNDS_NOT_REVOKED):
             if "certificate-expired-at-signing" not in have:
                 add(Problem("certificate-expired-at-signing",
-                            f"{who}: chứng thư số không còn hiệu lực tại thời điểm ký.",
+                            tr("{who}: chứng thư số không còn hiệu lực tại thời điểm ký.",
+                               who=who),
                             sig_name))
         elif indic in (AdESIndeterminate.REVOKED_NO_POE, AdESIndeterminate.REVOKED_CA_NO_POE):
             details = getattr(status, "revocation_details", None)
-            whose = ("chứng thư số của tổ chức cấp (CA) trong chuỗi"
+            whose = (tr("chứng thư số của tổ chức cấp (CA) trong chuỗi")
                      if indic == AdESIndeterminate.REVOKED_CA_NO_POE
-                     else f"chứng thư số của {report.signer_name}")
+                     else tr("chứng thư số của {signer}", signer=report.signer_name))
             when = ""
             if details is not None and getattr(details, "revocation_date", None):
-                when = f" từ ngày {details.revocation_date.astimezone(_VN):%d/%m/%Y %H:%M}"
+                when = tr(" từ ngày {date}",
+                          date=f"{details.revocation_date.astimezone(_VN):%d/%m/%Y %H:%M}")
             add(Problem("certificate-revoked",
-                        f"{who}: {whose} đã bị thu hồi{when}.", sig_name))
+                        tr("{who}: {whose} đã bị thu hồi{when}.", who=who, whose=whose,
+                           when=when), sig_name))
         elif "certificate-expired-at-signing" in have and indic == \
                 AdESIndeterminate.CERTIFICATE_CHAIN_GENERAL_FAILURE:
             pass  # already named precisely
         else:
             add(Problem("certificate-untrusted",
-                        f"{who}: chứng thư số của {report.signer_name} không được cấp bởi tổ "
-                        f"chức chứng thực tin cậy ({sig_name}).", sig_name))
+                        tr("{who}: chứng thư số của {signer} không được cấp bởi tổ chức chứng "
+                           "thực tin cậy ({signature}).", who=who, signer=report.signer_name,
+                           signature=sig_name), sig_name))
     path = status.validation_path
     path_certs = list(path.iter_certs(include_root=False)) if path is not None else None
     if "certificate-revoked" not in {p.code for p in report.reasons}:
@@ -512,7 +550,8 @@ def verify_package(data: bytes, trust: list[bytes], *, require_complete: bool = 
     for name in pkg.entries:
         if not asice.is_expected_name(name):
             problems.append(Problem("entry-unexpected",
-                                    "Gói chứa tệp không được phép theo định dạng gói.", name))
+                                    tr("Gói chứa tệp không được phép theo định dạng gói."),
+                                    name))
 
     doc_bytes = pkg.entries.get(DOCUMENT_JSON)
     document = _check_document(doc_bytes, check_document, problems)
@@ -521,9 +560,10 @@ def verify_package(data: bytes, trust: list[bytes], *, require_complete: bool = 
     problems.extend(check_entries(pkg.entries, document))
     pdf = pkg.entries.get(DOCUMENT_PDF)
     if pdf is None:
-        problems.append(Problem("pdf-missing", "Gói thiếu tệp document.pdf.", DOCUMENT_PDF))
+        problems.append(Problem("pdf-missing", tr("Gói thiếu tệp document.pdf."), DOCUMENT_PDF))
     elif not pdf.startswith(b"%PDF-"):
-        problems.append(Problem("pdf-invalid", "Tệp document.pdf không phải là PDF.", DOCUMENT_PDF))
+        problems.append(Problem("pdf-invalid", tr("Tệp document.pdf không phải là PDF."),
+                                DOCUMENT_PDF))
 
     trust_certs = _load_trust(trust)
     sig_names = set(pkg.signature_names())
@@ -535,7 +575,8 @@ def verify_package(data: bytes, trust: list[bytes], *, require_complete: bool = 
         sig_name, man_name = asice.signature_name(index), asice.manifest_name(index)
         if sig_name not in sig_names:
             problems.append(Problem("manifest-invalid",
-                                    f"Tệp kê khai {man_name} không có chữ ký {sig_name} đi kèm.",
+                                    tr("Tệp kê khai {manifest} không có chữ ký {signature} đi "
+                                       "kèm.", manifest=man_name, signature=sig_name),
                                     man_name))
             continue
         report = SignatureReport(index, sig_name, None, "", None, "", b"", "valid", [])
@@ -543,7 +584,8 @@ def verify_package(data: bytes, trust: list[bytes], *, require_complete: bool = 
         if man_name not in man_names:
             report.reasons.append(Problem(
                 "signature-invalid",
-                f"Chữ ký số thứ {index} không có tệp kê khai {man_name} đi kèm.", sig_name))
+                tr("Chữ ký số thứ {index} không có tệp kê khai {manifest} đi kèm.", index=index,
+                   manifest=man_name), sig_name))
         else:
             _check_cms(pkg, index, man_name, sig_name, report, trust_certs, now, online,
                        fetch_timeout)
@@ -559,16 +601,17 @@ def verify_package(data: bytes, trust: list[bytes], *, require_complete: bool = 
         if role in seen:
             report.reasons.append(Problem(
                 "role-repeated",
-                f"{who} lặp lại: vai trò này đã ký ở chữ ký số thứ {seen[role]}.", report.file))
+                tr("{who} lặp lại: vai trò này đã ký ở chữ ký số thứ {earlier}.", who=who,
+                   earlier=seen[role]), report.file))
             continue
         seen[role] = report.index
         expected = ROLES[report.index - 1] if report.index <= len(ROLES) else None
         if role != expected:
             report.reasons.append(Problem(
                 "role-order",
-                f"{who} sai thứ tự: {report.file} phải là chữ ký của "
-                f"{ROLE_NAMES_VI.get(expected or '', 'không ai')}; thứ tự ký là Kế toán trưởng "
-                f"trước, Thủ trưởng đơn vị sau.", report.file))
+                tr("{who} sai thứ tự: {file} phải là chữ ký của {expected}; thứ tự ký là Kế toán "
+                   "trưởng trước, Thủ trưởng đơn vị sau.", who=who, file=report.file,
+                   expected=_role_name(expected) or tr("không ai")), report.file))
     present = [r.role for r in reports]
     for i, role in enumerate(ROLES):
         if role in present:
@@ -577,11 +620,12 @@ def verify_package(data: bytes, trust: list[bytes], *, require_complete: bool = 
         if later or (i == 0 and not reports):
             problems.append(Problem(
                 "role-missing",
-                f"Gói thiếu chữ ký số của {ROLE_NAMES_VI[role]}.", asice.signature_name(i + 1)))
+                tr("Gói thiếu chữ ký số của {role}.", role=_role_name(role)),
+                asice.signature_name(i + 1)))
         elif require_complete:
             problems.append(Problem(
                 "incomplete",
-                f"Gói chưa đủ chữ ký: thiếu chữ ký số của {ROLE_NAMES_VI[role]}.",
+                tr("Gói chưa đủ chữ ký: thiếu chữ ký số của {role}.", role=_role_name(role)),
                 asice.signature_name(i + 1)))
 
     for report in reports:
@@ -602,16 +646,19 @@ def verify_package(data: bytes, trust: list[bytes], *, require_complete: bool = 
 
 def format_report(report: VerificationReport) -> str:
     """Plain Vietnamese text of a report (CLI / logs)."""
-    lines = ["Gói HỢP LỆ." if report.valid else "Gói KHÔNG HỢP LỆ."]
+    lines = [tr("Gói HỢP LỆ.") if report.valid else tr("Gói KHÔNG HỢP LỆ.")]
     if report.valid and not report.complete:
-        lines.append("Gói chưa đủ chữ ký của Kế toán trưởng và Thủ trưởng đơn vị.")
-    verdicts = {"valid": "hợp lệ", "invalid": "không hợp lệ", "indeterminate": "chưa xác định"}
+        lines.append(tr("Gói chưa đủ chữ ký của Kế toán trưởng và Thủ trưởng đơn vị."))
+    verdicts = {"valid": tr("hợp lệ"), "invalid": tr("không hợp lệ"),
+                "indeterminate": tr("chưa xác định")}
     for s in report.signatures:
         when = s.signing_time.astimezone().strftime("%d/%m/%Y %H:%M") if s.signing_time else "?"
-        lines.append(f"  {s.file}: {ROLE_NAMES_VI.get(s.role or '', 'vai trò ?')} — "
-                     f"{s.signer_name or '?'} — ký lúc {when} — {verdicts[s.verdict]}")
+        role = _role_name(s.role) or tr("vai trò ?")
+        lines.append(tr("  {file}: {role} — {signer} — ký lúc {when} — {verdict}", file=s.file,
+                        role=role, signer=s.signer_name or '?', when=when,
+                        verdict=verdicts[s.verdict]))
     for p in report.problems:
-        mark = "Lỗi" if p.severity == "error" else "Lưu ý"
+        mark = tr("Lỗi") if p.severity == "error" else tr("Lưu ý")
         lines.append(f"  [{mark}] {p.code}: {p}")
     return "\n".join(lines)
 

@@ -42,6 +42,7 @@ from requests.adapters import HTTPAdapter
 
 from client import __version__
 from client.errors import KbnnError, Problem, Rejected, Unreachable
+from client.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -62,20 +63,26 @@ TREASURY_FAILURES = frozenset({
     "read-timeout", "connection-reset", "treasury-busy", "server-error", "bad-answer",
 })
 
-FAILURE_TEXT = {
-    "dns-error": "Không tìm thấy máy chủ Kho bạc (lỗi phân giải tên miền DNS). "
-                 "Kiểm tra kết nối mạng và địa chỉ máy chủ.",
-    "connection-refused": "Không kết nối được với máy chủ Kho bạc (kết nối bị từ chối).",
-    "network-unreachable": "Không có đường mạng tới máy chủ Kho bạc. Kiểm tra kết nối mạng.",
-    "connect-timeout": "Không kết nối được với máy chủ Kho bạc (quá thời gian chờ kết nối).",
-    "proxy-error": "Không kết nối được qua máy chủ proxy. Kiểm tra cấu hình proxy.",
-    "proxy-auth": "Máy chủ proxy từ chối đăng nhập (HTTP 407). Kiểm tra tên và mật khẩu proxy.",
-    "tls-error": "Không xác thực được chứng chỉ bảo mật (TLS) của máy chủ Kho bạc. "
-                 "Kiểm tra địa chỉ máy chủ và tệp CA do Kho bạc cung cấp.",
-    "read-timeout": "Máy chủ Kho bạc không trả lời kịp (hết thời gian chờ).",
-    "connection-reset": "Kết nối tới máy chủ Kho bạc bị ngắt giữa chừng.",
-    "connection-error": "Không kết nối được với máy chủ Kho bạc.",
-}
+
+def failure_texts() -> dict[str, str]:
+    """The user-facing text of each transport failure code, in the current language."""
+    return {
+        "dns-error": tr("Không tìm thấy máy chủ Kho bạc (lỗi phân giải tên miền DNS). "
+                        "Kiểm tra kết nối mạng và địa chỉ máy chủ."),
+        "connection-refused": tr("Không kết nối được với máy chủ Kho bạc (kết nối bị từ chối)."),
+        "network-unreachable": tr("Không có đường mạng tới máy chủ Kho bạc. "
+                                  "Kiểm tra kết nối mạng."),
+        "connect-timeout": tr("Không kết nối được với máy chủ Kho bạc "
+                              "(quá thời gian chờ kết nối)."),
+        "proxy-error": tr("Không kết nối được qua máy chủ proxy. Kiểm tra cấu hình proxy."),
+        "proxy-auth": tr("Máy chủ proxy từ chối đăng nhập (HTTP 407). "
+                         "Kiểm tra tên và mật khẩu proxy."),
+        "tls-error": tr("Không xác thực được chứng chỉ bảo mật (TLS) của máy chủ Kho bạc. "
+                        "Kiểm tra địa chỉ máy chủ và tệp CA do Kho bạc cung cấp."),
+        "read-timeout": tr("Máy chủ Kho bạc không trả lời kịp (hết thời gian chờ)."),
+        "connection-reset": tr("Kết nối tới máy chủ Kho bạc bị ngắt giữa chừng."),
+        "connection-error": tr("Không kết nối được với máy chủ Kho bạc."),
+    }
 
 
 @dataclass
@@ -126,9 +133,13 @@ class Health:
         if self.clock_ok or self.clock_skew is None:
             return None
         minutes = round(abs(self.clock_skew) / 60)
-        way = "nhanh" if self.clock_skew > 0 else "chậm"
-        return (f"Đồng hồ máy tính đang {way} khoảng {minutes} phút so với máy chủ Kho bạc. "
-                "Hãy chỉnh lại ngày giờ của máy tính (chữ ký số cần thời gian đúng).")
+        if self.clock_skew > 0:
+            return tr("Đồng hồ máy tính đang nhanh khoảng {minutes} phút so với máy chủ Kho "
+                      "bạc. Hãy chỉnh lại ngày giờ của máy tính (chữ ký số cần thời gian đúng).",
+                      minutes=minutes)
+        return tr("Đồng hồ máy tính đang chậm khoảng {minutes} phút so với máy chủ Kho bạc. "
+                  "Hãy chỉnh lại ngày giờ của máy tính (chữ ký số cần thời gian đúng).",
+                  minutes=minutes)
 
 
 @dataclass
@@ -197,17 +208,18 @@ def problem_message(body: Any, status: int) -> str:
         if title or detail:
             return title or detail
     if status in (429, 503):
-        return f"Máy chủ Kho bạc đang quá tải (HTTP {status}), sẽ thử lại sau."
+        return tr("Máy chủ Kho bạc đang quá tải (HTTP {status}), sẽ thử lại sau.", status=status)
     if status >= 500:
-        return f"Máy chủ Kho bạc gặp lỗi (HTTP {status}), sẽ thử lại sau."
-    return f"Kho bạc trả lời lỗi HTTP {status}."
+        return tr("Máy chủ Kho bạc gặp lỗi (HTTP {status}), sẽ thử lại sau.", status=status)
+    return tr("Kho bạc trả lời lỗi HTTP {status}.", status=status)
 
 
 def unreachable(failure: str, message: str | None = None, detail: str = "", *,
                 http_status: int | None = None, retry_after: str | None = None) -> Unreachable:
     """An ``Unreachable`` tagged with its ``failure`` code (see module docstring)."""
-    exc = Unreachable(message or FAILURE_TEXT.get(failure, FAILURE_TEXT["connection-error"]),
-                      [Problem(failure, detail[:300] or (message or FAILURE_TEXT.get(failure, "")))])
+    texts = failure_texts()
+    exc = Unreachable(message or texts.get(failure, texts["connection-error"]),
+                      [Problem(failure, detail[:300] or (message or texts.get(failure, "")))])
     exc.failure = failure  # type: ignore[attr-defined]
     exc.http_status = http_status  # type: ignore[attr-defined]
     exc.retry_after = retry_after  # type: ignore[attr-defined]
@@ -437,8 +449,9 @@ class TreasuryClient:
     def _json(self, answer: ApiAnswer) -> dict:
         self._raise_for(answer)
         if not isinstance(answer.body, dict):
-            raise unreachable("bad-answer", "Kho bạc trả lời không đúng định dạng "
-                              f"(HTTP {answer.status}).", http_status=answer.status)
+            raise unreachable("bad-answer", tr("Kho bạc trả lời không đúng định dạng "
+                                               "(HTTP {status}).", status=answer.status),
+                              http_status=answer.status)
         return answer.body
 
     # -- API ----------------------------------------------------------------------
@@ -458,8 +471,9 @@ class TreasuryClient:
     def _do_login(self) -> None:
         password = self._password()
         if not password:
-            raise AuthError("Chưa có mật khẩu đăng nhập Kho bạc cho tài khoản "
-                            f"{self.username} (đơn vị {self.unit_code}).", code="no-password")
+            raise AuthError(tr("Chưa có mật khẩu đăng nhập Kho bạc cho tài khoản {username} "
+                               "(đơn vị {unit}).", username=self.username, unit=self.unit_code),
+                            code="no-password")
         body = {"unit_code": self.unit_code, "username": self.username, "password": password,
                 "client": self.client_info}
         del password
@@ -480,8 +494,9 @@ class TreasuryClient:
             raise AuthError(message, problems_of(answer.body), code="too-many-attempts",
                             retry_after=answer.retry_after)
         self._raise_for(answer)
-        raise unreachable("bad-answer", "Kho bạc trả lời không đúng định dạng khi đăng nhập "
-                          f"(HTTP {answer.status}).", http_status=answer.status)
+        raise unreachable("bad-answer", tr("Kho bạc trả lời không đúng định dạng khi đăng nhập "
+                                           "(HTTP {status}).", status=answer.status),
+                          http_status=answer.status)
 
     def logout(self) -> None:
         """``DELETE /sessions/current``; forgets the token even if the call fails."""
@@ -561,7 +576,7 @@ class TreasuryClient:
             items.extend(page)
             if not cursor:
                 return items
-        raise Rejected("Kho bạc trả về quá nhiều trang kết quả.")
+        raise Rejected(tr("Kho bạc trả về quá nhiều trang kết quả."))
 
     def receipt(self, submission_id: str) -> bytes | None:
         """The payment confirmation (CMS) once paid; ``None`` while there is none (404)."""
@@ -571,7 +586,7 @@ class TreasuryClient:
             return None
         self._raise_for(answer)
         if isinstance(answer.body, dict):
-            raise Rejected("Chứng từ báo Nợ của Kho bạc không đúng định dạng.")
+            raise Rejected(tr("Chứng từ báo Nợ của Kho bạc không đúng định dạng."))
         return answer.body
 
     def close(self) -> None:

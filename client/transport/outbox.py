@@ -59,6 +59,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from client.errors import InvalidInput, KbnnError, Problem, Unreachable
+from client.i18n import tr
 from client.store.db import iso, parse_iso, transaction, utcnow
 from client.store.lock import FileLock
 from client.transport.api import (
@@ -74,13 +75,20 @@ from client.transport.api import (
 log = logging.getLogger(__name__)
 
 LOCAL_STATES = ("queued", "sending", "sent", "needs-attention", "cancelled")
-LOCAL_STATE_TEXT = {
-    "queued": "Chờ gửi",
-    "sending": "Đang gửi",
-    "sent": "Đã gửi",
-    "needs-attention": "Cần xử lý",
-    "cancelled": "Đã hủy",
-}
+
+
+def local_state_text(state: str) -> str:
+    """The label of a local outbox state, in the current language (the code if unknown)."""
+    texts = {
+        "queued": tr("Chờ gửi"),
+        "sending": tr("Đang gửi"),
+        "sent": tr("Đã gửi"),
+        "needs-attention": tr("Cần xử lý"),
+        "cancelled": tr("Đã hủy"),
+    }
+    return texts.get(state, state)
+
+
 FINAL_STATUSES = ("rejected", "paid")
 STATUS_TEXT = {
     "received": "Đã tiếp nhận",
@@ -88,6 +96,20 @@ STATUS_TEXT = {
     "rejected": "Bị từ chối",
     "paid": "Đã thanh toán",
 }
+
+
+def status_label(status: str) -> str:
+    """The label of a treasury status, in the current language (the code if unknown).
+    ``STATUS_TEXT`` stays the Vietnamese text stored with the item (data)."""
+    texts = {
+        "received": tr("Đã tiếp nhận"),
+        "accepted": tr("Đã kiểm soát, chờ thanh toán"),
+        "rejected": tr("Bị từ chối"),
+        "paid": tr("Đã thanh toán"),
+    }
+    return texts.get(status, status)
+
+
 # treasury status -> state of the document row
 DOCUMENT_STATE = {"received": "sent", "accepted": "accepted", "rejected": "rejected",
                   "paid": "paid"}
@@ -139,8 +161,8 @@ class OutboxItem:
     def state_text(self) -> str:
         """Vietnamese label of the local state (what the outbox is doing with it)."""
         if self.state == "queued" and self.attempts:
-            return "Chờ gửi lại"
-        return LOCAL_STATE_TEXT.get(self.state, self.state)
+            return tr("Chờ gửi lại")
+        return local_state_text(self.state)
 
     @property
     def waiting(self) -> bool:
@@ -202,16 +224,18 @@ class StatusChange:
         return asdict(self)
 
 
-NOTICE_TITLES = {
-    "sent": "Đã gửi hồ sơ tới Kho bạc",
-    "refused": "Kho bạc không nhận hồ sơ — cần xử lý",
-    "received": "Kho bạc đã tiếp nhận hồ sơ",
-    "accepted": "Hồ sơ đã được kiểm soát",
-    "rejected": "Kho bạc từ chối hồ sơ",
-    "paid": "Hồ sơ đã được thanh toán",
-    "receipt": "Đã có chứng từ báo Nợ",
-    "status": "Trạng thái hồ sơ thay đổi",
-}
+def notice_title(kind: str) -> str:
+    """The title of a notice of ``kind``, in the current language."""
+    titles = {
+        "sent": tr("Đã gửi hồ sơ tới Kho bạc"),
+        "refused": tr("Kho bạc không nhận hồ sơ — cần xử lý"),
+        "received": tr("Kho bạc đã tiếp nhận hồ sơ"),
+        "accepted": tr("Hồ sơ đã được kiểm soát"),
+        "rejected": tr("Kho bạc từ chối hồ sơ"),
+        "paid": tr("Hồ sơ đã được thanh toán"),
+        "receipt": tr("Đã có chứng từ báo Nợ"),
+    }
+    return titles.get(kind) or tr("Trạng thái hồ sơ thay đổi")
 
 
 @dataclass
@@ -240,23 +264,24 @@ class OutboxNotice:
     @property
     def title(self) -> str:
         """Vietnamese title of the notice."""
-        return NOTICE_TITLES.get(self.kind, NOTICE_TITLES["status"])
+        return notice_title(self.kind)
 
     @property
     def text(self) -> str:
         """Vietnamese body: the dossier, its amount, the new status and the reason."""
         from client.money import format_vnd
 
-        head = f"Chứng từ số {self.document_number} ({format_vnd(self.total)} đ)"
+        head = tr("Chứng từ số {number} ({amount} đ)", number=self.document_number,
+                  amount=format_vnd(self.total))
         if self.kind == "refused":
             first = (self.reason or "").splitlines()[:1]
             return f"{head}: {first[0]}" if first else f"{head}."
-        status = STATUS_TEXT.get(self.new_status or "", self.new_status or "")
+        status = status_label(self.new_status or "")
         text = f"{head}: {status}" if status else head
         if self.kind == "rejected" and self.reason:
             text += f" — {self.reason}"
         if self.receipt and self.kind != "receipt":
-            text += " — đã có chứng từ báo Nợ"
+            text += tr(" — đã có chứng từ báo Nợ")
         return text + "."
 
     def to_json(self) -> dict:
@@ -358,10 +383,10 @@ class Outbox:
         """Queue a signed package; one transaction with the document row's state -> queued."""
         package = bytes(package)
         if not package:
-            raise InvalidInput("Gói hồ sơ rỗng, không thể đưa vào hàng đợi.")
+            raise InvalidInput(tr("Gói hồ sơ rỗng, không thể đưa vào hàng đợi."))
         total = summary.get("total")
         if not isinstance(total, int) or isinstance(total, bool):
-            raise InvalidInput("Tổng số tiền của chứng từ phải là số nguyên đồng.")
+            raise InvalidInput(tr("Tổng số tiền của chứng từ phải là số nguyên đồng."))
         sha = hashlib.sha256(package).hexdigest()
         now = iso(utcnow())
         with transaction(self.conn):
@@ -371,8 +396,8 @@ class Outbox:
             ).fetchone()
             if dup is not None:
                 raise InvalidInput(
-                    f"Gói hồ sơ này đã có trong hàng đợi gửi (mục #{dup['local_id']}, "
-                    f"trạng thái «{LOCAL_STATE_TEXT.get(dup['state'], dup['state'])}»)."
+                    tr("Gói hồ sơ này đã có trong hàng đợi gửi (mục #{item}, trạng thái "
+                       "«{state}»).", item=dup['local_id'], state=local_state_text(dup['state']))
                 )
             if document_local_id is not None:
                 cur = self.conn.execute(
@@ -381,7 +406,7 @@ class Outbox:
                     (package, now, document_local_id),
                 )
                 if cur.rowcount == 0:
-                    raise InvalidInput(f"Không tìm thấy chứng từ #{document_local_id}.")
+                    raise InvalidInput(tr("Không tìm thấy chứng từ #{id}.", id=document_local_id))
             # The bytes go to their own table (migration 4): the outbox row stays small.
             cur = self.conn.execute(
                 "INSERT INTO outbox (document_local_id, package, package_sha256, idempotency_key,"
@@ -413,7 +438,8 @@ class Outbox:
             f"SELECT {_ITEM_COLUMNS} FROM outbox WHERE local_id = ?", (local_id,)
         ).fetchone()
         if r is None:
-            raise InvalidInput(f"Không tìm thấy mục #{local_id} trong hàng đợi gửi.")
+            raise InvalidInput(tr("Không tìm thấy mục #{item} trong hàng đợi gửi.",
+                                  item=local_id))
         return _item(r)
 
     def find(self, key: str) -> OutboxItem | None:
@@ -432,7 +458,8 @@ class Outbox:
         r = self.conn.execute("SELECT package FROM outbox_packages WHERE outbox_id = ?",
                               (local_id,)).fetchone()
         if r is None:
-            raise InvalidInput(f"Không tìm thấy mục #{local_id} trong hàng đợi gửi.")
+            raise InvalidInput(tr("Không tìm thấy mục #{item} trong hàng đợi gửi.",
+                                  item=local_id))
         return bytes(r["package"])
 
     def history(self, local_id: int) -> list[dict]:
@@ -441,7 +468,7 @@ class Outbox:
             (local_id,),
         ).fetchall()
         return [{"status": r["status"], "at": r["at"], "note": r["note"],
-                 "status_text": STATUS_TEXT.get(r["status"], r["status"])} for r in rows]
+                 "status_text": status_label(r["status"])} for r in rows]
 
     def receipt(self, local_id: int) -> bytes | None:
         """The treasury's payment confirmation (CMS bytes) once paid, else None."""
@@ -533,20 +560,22 @@ class Outbox:
             item = self.get(local_id)
             if item.submission_id is not None or item.state in ("sent",):
                 raise InvalidInput(
-                    f"Không thể hủy mục #{local_id} (chứng từ số {item.document_number}): "
-                    "Kho bạc đã nhận hồ sơ này. Nếu cần, hãy đề nghị Kho bạc từ chối hồ sơ.")
+                    tr("Không thể hủy mục #{item} (chứng từ số {number}): Kho bạc đã nhận hồ sơ "
+                       "này. Nếu cần, hãy đề nghị Kho bạc từ chối hồ sơ.", item=local_id,
+                       number=item.document_number))
             if item.state == "cancelled":
-                raise InvalidInput(f"Mục #{local_id} đã được hủy trước đó.")
+                raise InvalidInput(tr("Mục #{item} đã được hủy trước đó.", item=local_id))
             if item.state == "sending":
                 raise InvalidInput(
-                    f"Không thể hủy mục #{local_id} (chứng từ số {item.document_number}): "
-                    "hồ sơ đang được gửi tới Kho bạc.")
+                    tr("Không thể hủy mục #{item} (chứng từ số {number}): hồ sơ đang được gửi "
+                       "tới Kho bạc.", item=local_id, number=item.document_number))
             if item.delivery_uncertain:
                 raise InvalidInput(
-                    f"Không thể hủy mục #{local_id} (chứng từ số {item.document_number}): "
-                    "lần gửi trước không nhận được trả lời rõ ràng nên Kho bạc có thể đã nhận "
-                    "hồ sơ. Hồ sơ sẽ được gửi lại (cùng khóa, không bị trùng) để biết chắc "
-                    "chắn; nếu cần, hãy đề nghị Kho bạc từ chối hồ sơ.")
+                    tr("Không thể hủy mục #{item} (chứng từ số {number}): lần gửi trước không "
+                       "nhận được trả lời rõ ràng nên Kho bạc có thể đã nhận hồ sơ. Hồ sơ sẽ "
+                       "được gửi lại (cùng khóa, không bị trùng) để biết chắc chắn; nếu cần, "
+                       "hãy đề nghị Kho bạc từ chối hồ sơ.", item=local_id,
+                       number=item.document_number))
             now = iso(utcnow())
             self.conn.execute(
                 "UPDATE outbox SET state = 'cancelled', next_try = NULL, updated_at = ?"
@@ -564,8 +593,8 @@ class Outbox:
             item = self.get(local_id)
             if item.submission_id is not None or item.state not in ("queued", "needs-attention"):
                 raise InvalidInput(
-                    f"Không thể gửi lại mục #{local_id} (chứng từ số {item.document_number}): "
-                    "Kho bạc đã nhận hoặc hồ sơ đã bị hủy."
+                    tr("Không thể gửi lại mục #{item} (chứng từ số {number}): Kho bạc đã nhận "
+                       "hoặc hồ sơ đã bị hủy.", item=local_id, number=item.document_number)
                 )
             now = iso(utcnow())
             self.conn.execute(
@@ -675,8 +704,8 @@ class Outbox:
         if not self._take_lease():
             result.locked = True
             result.waiting = len(self._pending(only))
-            result.errors.append("Một cửa sổ hoặc tiến trình khác đang gửi hồ sơ; hàng đợi sẽ "
-                                 "được gửi khi tiến trình đó xong.")
+            result.errors.append(tr("Một cửa sổ hoặc tiến trình khác đang gửi hồ sơ; hàng đợi "
+                                    "sẽ được gửi khi tiến trình đó xong."))
             return result
         try:
             rows = self._pending(only)
@@ -695,7 +724,7 @@ class Outbox:
                     result.waiting += 1
                     continue
                 if not self._renew_lease():
-                    result.errors.append("Mất quyền gửi hàng đợi (tiến trình khác đã nhận).")
+                    result.errors.append(tr("Mất quyền gửi hàng đợi (tiến trình khác đã nhận)."))
                     result.waiting += 1
                     stop = True
                     continue
@@ -739,7 +768,8 @@ class Outbox:
             result.failed += 1
             result.unreachable = True
             result.failure = failure_of(exc)
-            result.errors.append(f"Chứng từ số {number}: {exc.message}")
+            result.errors.append(tr("Chứng từ số {number}: {message}", number=number,
+                                    message=exc.message))
             return True
         except AuthError as exc:
             self._back_to_queue(local_id, exc.message)
@@ -747,7 +777,8 @@ class Outbox:
         except KbnnError as exc:
             self._back_to_queue(local_id, exc.message)
             result.failed += 1
-            result.errors.append(f"Chứng từ số {number}: {exc.message}")
+            result.errors.append(tr("Chứng từ số {number}: {message}", number=number,
+                                    message=exc.message))
             return True
         except BaseException:
             self._back_to_queue(local_id, None)
@@ -764,7 +795,8 @@ class Outbox:
             result.failed += 1
             result.refused += 1
             result.refused_ids.append(local_id)
-            result.errors.append(f"Chứng từ số {number}: {message}")
+            result.errors.append(tr("Chứng từ số {number}: {message}", number=number,
+                                    message=message))
             return False
         # 409 in-progress, 429/503 overloaded, other 5xx, a 401 that survived a fresh
         # login, or anything unexpected: try again later with the same key and bytes.
@@ -776,11 +808,13 @@ class Outbox:
         uncertain = (answer.ok or answer.status == 409 or answer.status >= 500) and not (
             overloaded and answer.is_problem)
         if answer.ok:
-            message = f"Kho bạc trả lời không đúng định dạng (HTTP {answer.status}, thiếu mã hồ sơ)."
+            message = tr("Kho bạc trả lời không đúng định dạng (HTTP {status}, thiếu mã hồ sơ).",
+                         status=answer.status)
         self._retry(local_id, attempts, retry_after, message, now, uncertain=uncertain,
                     http_status=answer.status)
         result.failed += 1
-        result.errors.append(f"Chứng từ số {number}: {message}")
+        result.errors.append(tr("Chứng từ số {number}: {message}", number=number,
+                                message=message))
         if answer.status == 429 or answer.status >= 500:
             result.unreachable = True
             result.failure = "treasury-busy" if overloaded else "server-error"

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from client.documents.checks import WARNING, CheckInputs, problem, register
 from client.documents.model import KIND_VOUCHERS
 from client.errors import Problem
+from client.i18n import tr
 from client.money import format_vnd
 from client.vouchers.core import (
     advance_due,
@@ -92,36 +93,39 @@ def _check_order_lines(doc: dict, inputs: CheckInputs) -> Iterable[Problem]:
     theirs: dict[str, tuple[int, int]] = {}  # ndkt -> (order line index, amount)
 
     def order_problem(code: str, j: int, detail: str) -> Problem:
-        return Problem(code, f"Giấy rút dự toán/Ủy nhiệm chi, dòng {j + 1}: {detail}.",
+        return Problem(code, tr("Giấy rút dự toán/Ủy nhiệm chi, dòng {line}: {detail}.",
+                                line=j + 1, detail=detail),
                        f"payment_order.lines[{j}]")
 
     for j, ol in enumerate(lines):
         if not isinstance(ol, dict) or not isinstance(ol.get("ndkt"), str) \
                 or not isinstance(ol.get("amount"), int) or isinstance(ol.get("amount"), bool):
             yield order_problem("payment-order-line-invalid", j,
-                                "mỗi dòng cần mã NDKT (chữ) và số tiền (số nguyên đồng)")
+                                tr("mỗi dòng cần mã NDKT (chữ) và số tiền (số nguyên đồng)"))
         elif ol["ndkt"] in theirs:
             yield order_problem("payment-order-line-invalid", j,
-                                f"mã NDKT {ol['ndkt']} ghi hai lần")
+                                tr("mã NDKT {ndkt} ghi hai lần", ndkt=ol['ndkt']))
         else:
             theirs[ol["ndkt"]] = (j, ol["amount"])
     for code in sorted(set(ours) | set(theirs)):
         mine = ours.get(code)
         if code not in theirs:
             yield _p("payment-order-ndkt-missing", f"lines[{first_line[code]}].ndkt",
-                     f"bảng kê có mã NDKT {code} (cộng {format_vnd(mine)} đồng) nhưng Giấy rút dự "
-                     "toán không có dòng mã này", inputs)
+                     tr("bảng kê có mã NDKT {ndkt} (cộng {amount} đồng) nhưng Giấy rút dự "
+                        "toán không có dòng mã này", ndkt=code, amount=format_vnd(mine)), inputs)
             continue
         j, order = theirs[code]
         if mine is None:
             yield order_problem("payment-order-ndkt-extra", j,
-                                f"mã NDKT {code} ({format_vnd(order)} đồng) nhưng bảng kê không "
-                                "có chứng từ nào mã này")
+                                tr("mã NDKT {ndkt} ({amount} đồng) nhưng bảng kê không "
+                                   "có chứng từ nào mã này", ndkt=code,
+                                   amount=format_vnd(order)))
         elif mine != order:
             yield order_problem("payment-order-ndkt-mismatch", j,
-                                f"mã NDKT {code} ghi {format_vnd(order)} đồng nhưng bảng kê cộng "
-                                f"{format_vnd(mine)} đồng (chênh lệch {format_vnd(mine - order)} "
-                                "đồng)")
+                                tr("mã NDKT {ndkt} ghi {order} đồng nhưng bảng kê cộng "
+                                   "{mine} đồng (chênh lệch {diff} đồng)", ndkt=code,
+                                   order=format_vnd(order), mine=format_vnd(mine),
+                                   diff=format_vnd(mine - order)))
 
 
 def _other_vouchers(inputs: CheckInputs, doc: dict) -> dict[tuple, dict]:
@@ -150,21 +154,25 @@ def _check_duplicates(doc: dict, inputs: CheckInputs) -> Iterable[Problem]:
         if key is None:
             continue
         voucher = line["voucher"]
-        shown = (f"chứng từ số {voucher['number']} ngày {_dmy(voucher['date'])} "
-                 f"({format_vnd(key[2])} đồng)")
+        shown = tr("chứng từ số {number} ngày {date} ({amount} đồng)",
+                   number=voucher['number'], date=_dmy(voucher['date']),
+                   amount=format_vnd(key[2]))
         if key in first:
             yield _p("voucher-repeated", f"lines[{i}].voucher.number",
-                     f"{shown} đã kê ở dòng {first[key] + 1} của bảng này", inputs)
+                     tr("{voucher} đã kê ở dòng {line} của bảng này", voucher=shown,
+                        line=first[key] + 1), inputs)
             continue
         first[key] = i
         other = elsewhere.get(key)
         if other is None:
             continue
         draft = other["state"] == "draft"
-        state = "bản nháp" if draft else f"đã ký/gửi, trạng thái «{other['state']}»"
+        state = tr("bản nháp") if draft else tr("đã ký/gửi, trạng thái «{state}»",
+                                                 state=other['state'])
         yield _p("voucher-in-other-list", f"lines[{i}].voucher.number",
-                 f"{shown} đã có ở dòng {other['line']} của bảng kê số {other['number']} "
-                 f"({state}); một chứng từ chỉ được thanh toán một lần", inputs, warning=draft)
+                 tr("{voucher} đã có ở dòng {line} của bảng kê số {number} ({state}); một "
+                    "chứng từ chỉ được thanh toán một lần", voucher=shown, line=other['line'],
+                    number=other['number'], state=state), inputs, warning=draft)
 
 
 @register("advances", title="Tạm ứng được thanh toán đúng hạn", kinds=_K)
@@ -175,9 +183,11 @@ def _check_advances(doc: dict, inputs: CheckInputs) -> Iterable[Problem]:
     if doc.get("purpose") == "advance":
         overdue = [a for a in unsettled_advances(others, today) if a["overdue"]]
         if overdue:
-            listed = ", ".join(f"số {a['number']} (hạn {_dmy(a['due'])})" for a in overdue[:5])
+            listed = ", ".join(tr("số {number} (hạn {due})", number=a['number'],
+                                  due=_dmy(a['due'])) for a in overdue[:5])
             yield _p("advance-overdue", "purpose",
-                     f"đơn vị còn {len(overdue)} khoản tạm ứng quá hạn chưa thanh toán: {listed}",
+                     tr("đơn vị còn {count} khoản tạm ứng quá hạn chưa thanh toán: {listed}",
+                        count=len(overdue), listed=listed),
                      inputs, warning=True)
         return
     refs = doc.get("settles")
@@ -191,15 +201,18 @@ def _check_advances(doc: dict, inputs: CheckInputs) -> Iterable[Problem]:
         adv = advances.get(number)
         if adv is None:
             yield _p("advance-unknown", f"settles[{j}]",
-                     f"không tìm thấy bảng kê tạm ứng số «{number}» đã ký/gửi của đơn vị",
+                     tr("không tìm thấy bảng kê tạm ứng số «{number}» đã ký/gửi của đơn vị",
+                        number=number),
                      inputs, warning=True)
             continue
         due = advance_due(adv.get("date"))
         doc_date = doc.get("date")
         if due is not None and isinstance(doc_date, str) and doc_date > due.isoformat():
             yield _p("advance-settled-late", f"settles[{j}]",
-                     f"tạm ứng số {number} ngày {_dmy(adv.get('date'))} phải thanh toán chậm nhất "
-                     f"ngày {_dmy(due.isoformat())}, bảng kê này lập ngày {_dmy(doc_date)}",
+                     tr("tạm ứng số {number} ngày {date} phải thanh toán chậm nhất ngày {due}, "
+                        "bảng kê này lập ngày {doc_date}", number=number,
+                        date=_dmy(adv.get('date')), due=_dmy(due.isoformat()),
+                        doc_date=_dmy(doc_date)),
                      inputs, warning=True)
 
 

@@ -20,6 +20,7 @@ import pytest
 from client import firstrun, i18n
 from client.cli import main
 from client.diagnostics import checks as C
+from client.documents import validation
 from client.i18n import set_language, tr
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +32,8 @@ VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậèéẻ
 TR_TABLES = {"_VERIFY_VI": C._VERIFY_VI, "_OUTBOX_STATE_VI": C._OUTBOX_STATE_VI,
              "STEP_TITLES": firstrun.STEP_TITLES, "_NOT_DONE_ADVICE": firstrun._NOT_DONE_ADVICE,
              "ROLE_VI": firstrun.ROLE_VI}
+TR_TABLES.update({"HEADER_LABELS": validation.HEADER_LABELS,
+                  "LINE_LABELS": validation.LINE_LABELS})
 
 
 @pytest.fixture(autouse=True)
