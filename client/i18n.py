@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from functools import lru_cache
 
 from client.resources import resource
@@ -23,6 +24,9 @@ DEFAULT_LANGUAGE = "vi"
 CATALOGUE = "core_en*.json"
 
 _current = DEFAULT_LANGUAGE
+# A thread may speak a fixed language whatever the app's: the sandbox treasury answers in
+# Vietnamese, as the real one does, even inside an English training session.
+_thread = threading.local()
 
 
 def set_language(lang: str | None) -> str:
@@ -33,7 +37,12 @@ def set_language(lang: str | None) -> str:
 
 
 def language() -> str:
-    return _current
+    return getattr(_thread, "lang", None) or _current
+
+
+def set_thread_language(lang: str | None) -> None:
+    """Fix this thread's language (``None``: follow the app's again)."""
+    _thread.lang = lang if lang in LANGUAGES else None
 
 
 @lru_cache(maxsize=1)
@@ -54,6 +63,6 @@ def catalogue() -> dict[str, str]:
 def tr(vi_template: str, **kw: object) -> str:
     """``vi_template`` in the current language, formatted with ``str.format(**kw)``."""
     template = vi_template
-    if _current == "en":
+    if language() == "en":
         template = catalogue().get(vi_template, vi_template)
     return template.format(**kw) if kw else template

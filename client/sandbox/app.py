@@ -40,6 +40,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, g, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from client.i18n import set_thread_language
 from client.sandbox.core import (
     API_VERSION,
     IDEMPOTENCY_RETENTION,
@@ -190,6 +191,16 @@ def create_app(data_dir: Path, *, advance: float = 5.0,
         conn.close()
 
     app = Flask(__name__)
+
+    @app.before_request
+    def _speak_vietnamese() -> None:
+        # the treasury answers in Vietnamese, whatever language the client in this
+        # process (training mode) shows; each request runs on its own thread
+        set_thread_language("vi")
+
+    @app.teardown_request
+    def _follow_app_language(_exc: BaseException | None) -> None:
+        set_thread_language(None)
     app.config["KBNN_SANDBOX"] = sb
     app.secret_key = sb.secret_key
     app.config.update(SESSION_COOKIE_NAME="kbnn_trainer", SESSION_COOKIE_SAMESITE="Strict",
