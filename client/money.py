@@ -10,6 +10,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+from client.i18n import tr
+
 __all__ = ["amount_in_words", "format_money_vn", "format_vnd", "parse_decimal", "parse_vnd",
            "percent_of", "round_half_up"]
 
@@ -139,7 +141,7 @@ def parse_vnd(text: str) -> int:
     if re.fullmatch(r"\d{1,3}(?: \d{3})+", s):
         s = s.replace(" ", "")
     if not s:
-        raise ValueError(f"«{original}» không phải là số tiền")
+        raise ValueError(tr("«{text}» không phải là số tiền", text=original))
     if s.isdigit() and s.isascii():
         value = int(s)
     else:
@@ -155,12 +157,12 @@ def _parse_separated(s: str, original: str) -> int:
         integer, sep, fraction = m.group(1), m.group(2), m.group(3)
         if sep in integer:
             # "1.234.56": the same mark cannot be both thousands and decimal
-            raise ValueError(f"«{original}» không phải là số tiền hợp lệ")
+            raise ValueError(tr("«{text}» không phải là số tiền hợp lệ", text=original))
     if not (integer.isascii() and (integer.isdigit() or _GROUPED.fullmatch(integer))):
-        raise ValueError(f"«{original}» không phải là số tiền hợp lệ")
+        raise ValueError(tr("«{text}» không phải là số tiền hợp lệ", text=original))
     if fraction.strip("0"):
-        raise ValueError(
-            f"«{original}» có phần lẻ sau dấu thập phân: số tiền phải là số nguyên đồng")
+        raise ValueError(tr("«{text}» có phần lẻ sau dấu thập phân: số tiền phải là số nguyên đồng",
+                            text=original))
     return int(integer.replace(".", "").replace(",", ""))
 
 
@@ -198,14 +200,14 @@ def parse_decimal(text: str | int | Fraction | Decimal) -> Fraction:
         raise TypeError(f"parse_decimal needs text, not {type(text).__name__}")
     s = _SPACES.sub("", text).rstrip("%")
     if s.count(",") + s.count(".") > 1:
-        raise ValueError(f"«{text}» không phải là số thập phân hợp lệ")
+        raise ValueError(tr("«{text}» không phải là số thập phân hợp lệ", text=text))
     s = s.replace(",", ".")
     if not re.fullmatch(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", s):
-        raise ValueError(f"«{text}» không phải là số thập phân hợp lệ")
+        raise ValueError(tr("«{text}» không phải là số thập phân hợp lệ", text=text))
     try:
         return Fraction(Decimal(s))
     except InvalidOperation:  # pragma: no cover - the pattern above already refuses it
-        raise ValueError(f"«{text}» không phải là số thập phân hợp lệ") from None
+        raise ValueError(tr("«{text}» không phải là số thập phân hợp lệ", text=text)) from None
 
 
 def percent_of(amount: int, percent: Fraction | str) -> int:

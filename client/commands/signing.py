@@ -17,6 +17,7 @@ from client.commands.common import (
     write_file,
 )
 from client.errors import EXIT_INVALID, EXIT_OK, InvalidInput, KbnnError, TokenError, UsageError
+from client.i18n import tr
 
 VERDICT_VI = {"valid": "hợp lệ", "invalid": "không hợp lệ", "indeterminate": "chưa xác định"}
 
@@ -26,9 +27,9 @@ def _online_facts(ctx, args, unit_code: str | None):
     from client.signing.preflight import OnlineFacts, online_facts
 
     if getattr(args, "offline", False):
-        return OnlineFacts.not_checked("chạy với --offline")
+        return OnlineFacts.not_checked(tr("chạy với --offline"))
     if not ctx.home.server().get("url"):
-        return OnlineFacts.not_checked("chưa cấu hình máy chủ Kho bạc — hãy chạy kbnn-client login")
+        return OnlineFacts.not_checked(tr("chưa cấu hình máy chủ Kho bạc — hãy chạy kbnn-client login"))
     try:
         api = ctx.api()
     except KbnnError as exc:

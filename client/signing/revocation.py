@@ -20,6 +20,7 @@ from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBack
 from pyhanko_certvalidator.util import get_declared_revinfo
 
 from client.errors import Problem
+from client.i18n import tr
 
 DEFAULT_TIMEOUT = 5.0  # seconds per OCSP/CRL request
 
@@ -58,15 +59,16 @@ def revocation_problems(vc: ValidationContext, path_certs: list[x509.Certificate
     if not online:
         return [Problem(
             "revocation-not-checked",
-            f"{who}: chưa kiểm tra tình trạng thu hồi chứng thư số (không có kết nối OCSP/CRL "
-            "khi kiểm tra ngoại tuyến).", where, "warning")]
+            tr("{who}: chưa kiểm tra tình trạng thu hồi chứng thư số (không có kết nối OCSP/CRL "
+               "khi kiểm tra ngoại tuyến).", who=who), where, "warning")]
     out: list[Problem] = []
     failures = list(vc.soft_fail_exceptions)
     if failures:
         out.append(Problem(
             "revocation-not-checked",
-            f"{who}: không lấy được thông tin thu hồi chứng thư số (máy chủ OCSP/CRL không trả "
-            f"lời: {_short(failures[0])}); chưa xác nhận được chứng thư số không bị thu hồi.",
+            tr("{who}: không lấy được thông tin thu hồi chứng thư số (máy chủ OCSP/CRL không trả "
+               "lời: {failure}); chưa xác nhận được chứng thư số không bị thu hồi.",
+               who=who, failure=_short(failures[0])),
             where, "warning"))
         return out
     for cert in path_certs or []:
@@ -75,7 +77,7 @@ def revocation_problems(vc: ValidationContext, path_certs: list[x509.Certificate
             name = cert.subject.native.get("common_name") or cert.subject.human_friendly
             out.append(Problem(
                 "revocation-not-checked",
-                f"{who}: chứng thư số «{name}» không ghi địa chỉ OCSP hay CRL nên không kiểm tra "
-                "được tình trạng thu hồi.", where, "warning"))
+                tr("{who}: chứng thư số «{name}» không ghi địa chỉ OCSP hay CRL nên không kiểm "
+                   "tra được tình trạng thu hồi.", who=who, name=name), where, "warning"))
             break
     return out

@@ -186,3 +186,17 @@ def test_every_tr_template_has_its_english():
 def test_check_titles_have_english():
     for spec in C.CHECKS:
         assert spec.title_en and not VIETNAMESE.search(spec.title_en), spec.id
+
+
+def test_amounts_and_revocation_speak_the_language():
+    from client.money import parse_vnd
+
+    for lang, expected in ((None, "«12,5x» không phải là số tiền hợp lệ"),
+                           ("en", "«12,5x» is not a valid amount")):
+        set_language(lang)
+        with pytest.raises(ValueError) as info:
+            parse_vnd("12,5x")
+        assert str(info.value) == expected
+    set_language("en")
+    with pytest.raises(ValueError, match="must be whole dong"):
+        parse_vnd("1.000,50")
