@@ -18,7 +18,6 @@ from PySide6.QtGui import QBrush, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from client.home import Home
+from client.ui import prompts
 from client.ui.i18n import current_language
 
 log = logging.getLogger("client.ui.diagnostics")
@@ -48,10 +48,6 @@ class _Bridge(QObject):
     failed = Signal(str)
 
 
-def _ask_save_path(parent: QWidget, title: str, suggested: str, filters: str) -> str | None:
-    path, _ = QFileDialog.getSaveFileName(parent, title, suggested, filters)
-    return path or None
-
 
 class DiagnosticsDialog(QDialog):
     """"Kiểm tra máy": one row per check, details and advice of the selected one."""
@@ -66,7 +62,7 @@ class DiagnosticsDialog(QDialog):
         from client.diagnostics import run_diagnostics
 
         self._run_fn = run_fn or run_diagnostics
-        self.ask_save_path: Callable[[QWidget, str, str, str], str | None] = _ask_save_path
+        self.ask_save_path: Callable[[QWidget, str, str, str], str | None] = prompts.ask_save_path
         self.report: Any = None
         self.results: dict[str, Any] = {}
         self._running = False

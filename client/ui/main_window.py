@@ -1075,11 +1075,11 @@ class RegisterDialog(QDialog):
 
 
 def _ask_relaunch(window: MainWindow) -> bool:
-    answer = QMessageBox.question(
-        window, translate("MainWindow", "Đổi ngôn ngữ"),
-        translate("MainWindow", "Mở lại cửa sổ bằng ngôn ngữ mới ngay bây giờ?"),
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
-    return answer == QMessageBox.StandardButton.Yes
+    from client.ui.prompts import confirm
+
+    return confirm(window, translate("MainWindow", "Đổi ngôn ngữ"),
+                   translate("MainWindow", "Mở lại cửa sổ bằng ngôn ngữ mới ngay bây giờ?"),
+                   default_yes=True)
 
 
 def open_staff_register(window: MainWindow) -> None:

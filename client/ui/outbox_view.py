@@ -29,11 +29,9 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -43,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from client.ui import prompts
 from client.ui.i18n import datetime_text, money
 from client.ui.labels import kind_label, outbox_state_label, treasury_status_label
 
@@ -150,16 +149,6 @@ class OutboxModel(QAbstractTableModel):
         return None
 
 
-def _ask_save_path(parent: QWidget, title: str, suggested: str, filters: str) -> str | None:
-    path, _ = QFileDialog.getSaveFileName(parent, title, suggested, filters)
-    return path or None
-
-
-def _confirm(parent: QWidget, title: str, text: str) -> bool:
-    answer = QMessageBox.question(parent, title, text,
-                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                  QMessageBox.StandardButton.No)
-    return answer == QMessageBox.StandardButton.Yes
 
 
 def _open_file(path: Path) -> bool:
@@ -183,8 +172,8 @@ class OutboxView(QWidget):
         self.setObjectName("outboxView")
         self.host = host
         # Hooks (tests replace these; the defaults are real dialogs and the desktop).
-        self.ask_save_path: Callable[[QWidget, str, str, str], str | None] = _ask_save_path
-        self.confirm: Callable[[QWidget, str, str], bool] = _confirm
+        self.ask_save_path: Callable[[QWidget, str, str, str], str | None] = prompts.ask_save_path
+        self.confirm: Callable[[QWidget, str, str], bool] = prompts.confirm
         self.open_file: Callable[[Path], bool] = _open_file
         self.last_opened: Path | None = None
         self.last_send_all: Any = None  # the FlushResult of the last "send all"

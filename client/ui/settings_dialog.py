@@ -18,12 +18,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QSpinBox,
     QTabWidget,
@@ -34,27 +32,14 @@ from PySide6.QtWidgets import (
 from client.errors import KbnnError
 from client.money import amount_in_words
 from client.settings import Settings
+from client.ui import prompts
 
 log = logging.getLogger("client.ui.settings")
 
 PREVIEW_AMOUNT = 1_105_024  # shows all three variants: linh/lẻ, tư/bốn, nghìn/ngàn
 
 
-def _ask_open_path(parent: QWidget, title: str, start: str, filters: str) -> str | None:
-    path, _ = QFileDialog.getOpenFileName(parent, title, start, filters)
-    return path or None
 
-
-def _ask_save_path(parent: QWidget, title: str, start: str, filters: str) -> str | None:
-    path, _ = QFileDialog.getSaveFileName(parent, title, start, filters)
-    return path or None
-
-
-def _confirm(parent: QWidget, title: str, text: str) -> bool:
-    answer = QMessageBox.question(parent, title, text,
-                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                  QMessageBox.StandardButton.No)
-    return answer == QMessageBox.StandardButton.Yes
 
 
 class _Bridge(QObject):
@@ -76,9 +61,9 @@ class SettingsDialog(QDialog):
         self.home = ctx.home
         self.settings = Settings(self.home)
         # Hooks (tests replace these).
-        self.ask_open_path: Callable[[QWidget, str, str, str], str | None] = _ask_open_path
-        self.ask_save_path: Callable[[QWidget, str, str, str], str | None] = _ask_save_path
-        self.confirm: Callable[[QWidget, str, str], bool] = _confirm
+        self.ask_open_path: Callable[[QWidget, str, str, str], str | None] = prompts.ask_open_path
+        self.ask_save_path: Callable[[QWidget, str, str, str], str | None] = prompts.ask_save_path
+        self.confirm: Callable[[QWidget, str, str], bool] = prompts.confirm
         self.language_changed = False
         self.last_backup: Any = None
         self.backup_running = False

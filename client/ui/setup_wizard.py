@@ -18,7 +18,6 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -35,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from client.firstrun import FirstRun, StepResult
 from client.home import Home, Unit
+from client.ui import prompts
 from client.ui.workers import Runner
 
 log = logging.getLogger("client.ui.setup")
@@ -66,10 +66,6 @@ def _result_label(parent: QWidget, name: str) -> QLabel:
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
 
-
-def _ask_open_path(parent: QWidget, title: str, start: str, filters: str) -> str | None:
-    path, _ = QFileDialog.getOpenFileName(parent, title, start, filters)
-    return path or None
 
 
 class _Page(QWizardPage):
@@ -442,7 +438,7 @@ class SetupWizard(QWizard):
         self.home = home
         self.firstrun = firstrun or FirstRun(home)
         self.joined_home: Home | None = None
-        self.ask_open_path: Callable[[QWidget, str, str, str], str | None] = _ask_open_path
+        self.ask_open_path: Callable[[QWidget, str, str, str], str | None] = prompts.ask_open_path
         self.runner = Runner(self)
         self.pages: dict[int, _Page] = {
             PAGE_WELCOME: WelcomePage(self), PAGE_CLASSROOM: ClassroomPage(self),
