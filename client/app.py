@@ -210,9 +210,13 @@ class AppContext:
         return prepare(row.package or row.document_json, trust=self.trust())
 
     def signing_gate(self, local_id: int):
-        """What stands before the first signature: errors, warnings still to confirm."""
+        """What stands before the first signature: errors, warnings still to confirm
+        (a ``Gate``); ``None`` once the document is signed. Later signatures are not
+        re-gated: the chief accountant's signature already covers the checked content."""
         from client.documents.confirmations import signing_gate
 
+        if self.documents.get(local_id).state != "draft":
+            return None
         return signing_gate(self.conn, local_id)
 
     def confirm_warnings(self, local_id: int, codes: list[str] | str, by: str) -> list[str]:
@@ -222,13 +226,13 @@ class AppContext:
         return confirm_warnings(self.conn, local_id, codes, by)
 
     def require_signable(self, local_id: int) -> None:
-        """Before the first signature (and before any PIN): refuse a draft with errors or
-        with warnings nobody has confirmed. Later signatures are not re-gated: the
-        chief accountant's signature already covers the checked content."""
-        from client.documents.confirmations import require_signable
+        """Before the first signature (and before any PIN): raise ``InvalidInput`` for a
+        draft with errors or with warnings nobody has confirmed (see ``signing_gate``)."""
+        from client.documents.confirmations import refuse_unless_ok
 
-        if self.documents.get(local_id).state == "draft":
-            require_signable(self.conn, local_id)
+        gate = self.signing_gate(local_id)
+        if gate is not None:
+            refuse_unless_ok(gate)
 
     def admit_document(self, document_json: bytes, *, confirm: list[str] | str | None = None,
                        by: str = "") -> int:

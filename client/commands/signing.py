@@ -93,7 +93,7 @@ def cmd_sign(args) -> int:
         facts = _online_facts(ctx, args, unit_code)
         service, cand = choose_candidate(ctx, args, args.role, unit_code, facts)
         local_id = None
-        if prepared.existing is None and not data.startswith(b"PK"):
+        if prepared.existing is None:  # a document.json: the first signature
             # The first signature: the content checks, as in the app; errors block and
             # warnings need --confirm-warnings, recorded under the signer's name.
             confirm = _confirm_codes(args.confirm_warnings)

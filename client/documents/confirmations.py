@@ -185,7 +185,11 @@ def signing_gate(conn: sqlite3.Connection, local_id: int, *,
 
 def require_signable(conn: sqlite3.Connection, local_id: int) -> Gate:
     """Raise ``InvalidInput`` (exit 1) listing the errors and unconfirmed warnings, if any."""
-    gate = signing_gate(conn, local_id)
+    return refuse_unless_ok(signing_gate(conn, local_id))
+
+
+def refuse_unless_ok(gate: Gate) -> Gate:
+    """``gate`` itself when nothing stands in the way, else ``InvalidInput`` naming it."""
     if gate.errors:
         raise InvalidInput(f"Chưa ký được: tài liệu còn {len(gate.errors)} lỗi phải sửa.",
                            gate.errors + gate.unconfirmed)
@@ -201,5 +205,5 @@ def stored_summary(conn: sqlite3.Connection, local_id: int) -> dict:
 
 
 __all__ = ["Gate", "SUBMITTED_STATES", "check_stored", "confirm_warnings", "confirmations",
-           "document_sha256", "inputs_for", "other_documents", "require_signable", "set_payment_order_amount",
+           "document_sha256", "inputs_for", "other_documents", "refuse_unless_ok", "require_signable", "set_payment_order_amount",
            "signing_gate", "submitted_documents"]

@@ -123,13 +123,9 @@ class SignFlow(QObject):
         """Gate (errors refuse, warnings need a recorded confirmation), then the tokens."""
         ctx, local_id = self.window.ctx, self.local_id
 
-        def gate() -> Any:
-            if not hasattr(ctx, "signing_gate") or ctx.documents.get(local_id).state != "draft":
-                return None  # later signatures are not re-gated (the core does the same)
-            return ctx.signing_gate(local_id)
-
         self.window.set_busy(True, translate("SignFlow", "Đang kiểm tra hồ sơ trước khi ký…"))
-        self.window.runner.submit(gate, self._on_gate, self._on_failed)
+        # None once signed: later signatures are not re-gated (decided in the core)
+        self.window.runner.submit(lambda: ctx.signing_gate(local_id), self._on_gate, self._on_failed)
 
     def _on_gate(self, gate: Any) -> None:
         self.window.set_busy(False)
