@@ -338,29 +338,12 @@ class Sandbox:
             assert isinstance(key, ec.EllipticCurvePrivateKey)
             self.receipt_ca = x509.load_pem_x509_certificate(ca_path.read_bytes())
             return key, cert
+        from client.training.pki import create_ca
+
         org = "Kho bạc Nhà nước (sandbox đào tạo)"
         now = utcnow()
-        ca_key = ec.generate_private_key(ec.SECP256R1())
-        ca_name = x509.Name([
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
-            x509.NameAttribute(NameOID.COMMON_NAME, "KBNN Sandbox Root CA"),
-        ])
-        ca = (
-            x509.CertificateBuilder()
-            .subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1))
-            .not_valid_after(now + timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(x509.KeyUsage(
-                digital_signature=False, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
-                           critical=False)
-            .sign(ca_key, hashes.SHA256())
-        )
+        root = create_ca("KBNN Sandbox Root CA", key_type="ec", organisation=org)
+        ca, ca_key = root.cert, root.key
         key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([
             x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
@@ -369,7 +352,7 @@ class Sandbox:
         ])
         cert = (
             x509.CertificateBuilder()
-            .subject_name(name).issuer_name(ca_name).public_key(key.public_key())
+            .subject_name(name).issuer_name(ca.subject).public_key(key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - timedelta(days=1))
             .not_valid_after(now + timedelta(days=3649))

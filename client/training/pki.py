@@ -77,10 +77,10 @@ def _new_key(key_type: str) -> PrivateKey:
     raise ValueError(f"unknown key type {key_type!r} (expected 'rsa' or 'ec')")
 
 
-def _ca_subject(name: str) -> x509.Name:
+def _ca_subject(name: str, organisation: str = "KBNN Client (đào tạo)") -> x509.Name:
     return x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "KBNN Client (đào tạo)"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, _nfc(organisation)),
         x509.NameAttribute(NameOID.COMMON_NAME, _nfc(name)),
     ])
 
@@ -119,14 +119,16 @@ def _ca_cert(subject: x509.Name, key: PrivateKey, issuer: TrainingCA | None, *,
 
 
 def create_ca(name: str = "KBNN Client Training CA", *, key_type: str = "rsa",
-              path_length: int | None = 0) -> TrainingCA:
+              path_length: int | None = 0,
+              organisation: str = "KBNN Client (đào tạo)") -> TrainingCA:
     """A self-signed CA (RSA 2048 by default, or EC P-256), valid for 10 years.
 
     ``path_length=0`` (the default) lets it issue signer certificates only; pass
     ``1`` (or ``None``) for a root above an intermediate CA.
     """
     key = _new_key(key_type)
-    der = _ca_cert(_ca_subject(name), key, None, path_length=path_length, years=CA_YEARS)
+    der = _ca_cert(_ca_subject(name, organisation), key, None, path_length=path_length,
+                   years=CA_YEARS)
     return TrainingCA(der, key)
 
 
