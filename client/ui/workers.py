@@ -4,8 +4,15 @@ Every call into ``AppContext`` that may touch the token, the network or the
 disk runs as a ``Task`` on the window's ``Runner``: one dedicated, long-lived
 worker thread that runs tasks in order. One thread (not a pool) because the
 core's SQLite connection may only be used by the thread that opened it, and
-because the core's calls are not meant to run concurrently. Results come
-back through Qt signals, delivered queued on the UI thread.
+because the core's calls are not meant to run concurrently.
+
+Results come back to the UI thread without any Python object crossing a Qt
+signal: the worker puts the outcome on a plain queue and posts an empty event
+to the runner, whose handler (on the UI thread) drains the queue and calls
+the callbacks. Cross-thread ``Signal(object)`` emission from a Python thread
+crashed PySide6 6.8+ under load (a refcount error in the emitted argument or
+a QObject freed on the wrong thread); a posted ``QEvent`` is thread-safe by
+Qt's own contract and carries nothing Python owns.
 """
 
 from __future__ import annotations
@@ -18,31 +25,29 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject
 
 from client.errors import KbnnError
 
 log = logging.getLogger("client.ui.workers")
 
-
-class _Signals(QObject):
-    done = Signal(object)
-    failed = Signal(object)
+_RESULTS_READY = QEvent.Type(QEvent.registerEventType())
 
 
-class Task(QRunnable):
-    """One call ``fn()``; ``done(result)`` or ``failed(exception)`` afterwards."""
+class Task:
+    """One call ``fn()``; ``on_done(result)`` or ``on_failed(exception)`` afterwards, on the UI thread."""
 
-    def __init__(self, fn: Callable[[], Any]) -> None:
-        super().__init__()
-        self.setAutoDelete(False)
+    def __init__(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
+                 on_failed: Callable[[Exception], None] | None = None) -> None:
         self._fn: Callable[[], Any] | None = fn
-        self.signals = _Signals()
+        self._on_done, self._on_failed = on_done, on_failed
+        self._ok = False
+        self._value: Any = None
 
     def run(self) -> None:  # worker thread
         fn, self._fn = self._fn, None  # drop the closure (it may hold a PIN) once run
         try:
-            result = fn() if fn is not None else None
+            self._value, self._ok = (fn() if fn is not None else None), True
         except Exception as exc:  # reported to the UI thread, never swallowed
             if isinstance(exc, KbnnError):
                 log.info("background task failed: %s", type(exc).__name__)
@@ -51,39 +56,21 @@ class Task(QRunnable):
             # The traceback's frames hold the task's locals (a PIN, during signing): drop them.
             exc.__traceback__ = None
             exc.__context__ = exc.__cause__ = None
-            self.signals.failed.emit(exc)
-        else:
-            self.signals.done.emit(result)
+            self._value, self._ok = exc, False
         finally:
             del fn
 
-
-class _Relay(QObject):
-    """Lives on the UI thread, so the task's signals reach it queued, on that thread."""
-
-    def __init__(self, runner: Runner, task: Task, on_done: Callable[[Any], None] | None,
-                 on_failed: Callable[[Exception], None] | None) -> None:
-        super().__init__(runner)
-        self._runner, self._task = runner, task
-        self._on_done, self._on_failed = on_done, on_failed
-
-    def _finish(self) -> None:
-        self._runner._relays.discard(self)
-        self.deleteLater()
-
-    @Slot(object)
-    def done(self, result: Any) -> None:
-        self._finish()
-        if self._on_done is not None:
-            self._on_done(result)
-
-    @Slot(object)
-    def failed(self, exc: Exception) -> None:
-        self._finish()
-        if self._on_failed is not None:
-            self._on_failed(exc)
+    def deliver(self) -> None:  # UI thread
+        value, self._value = self._value, None
+        on_done, on_failed = self._on_done, self._on_failed
+        self._on_done = self._on_failed = None
+        if self._ok:
+            if on_done is not None:
+                on_done(value)
+        elif on_failed is not None:
+            on_failed(value)
         else:
-            log.warning("unhandled background failure: %s", exc)
+            log.warning("unhandled background failure: %s", value)
 
 
 class Runner(QObject):
@@ -92,14 +79,14 @@ class Runner(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._queue: queue.SimpleQueue[Task | None] = queue.SimpleQueue()
-        self._relays: set[_Relay] = set()
+        self._results: queue.SimpleQueue[Task] = queue.SimpleQueue()
         self._pending = 0
         self._stopped = False
         self._cond = threading.Condition()
         self._thread = threading.Thread(target=self._loop, name="kbnn-gui-worker", daemon=True)
         self._thread.start()
 
-    def _loop(self) -> None:
+    def _loop(self) -> None:  # worker thread
         while True:
             task = self._queue.get()
             if task is None:
@@ -107,10 +94,31 @@ class Runner(QObject):
             try:
                 task.run()
             finally:
+                self._results.put(task)
                 task = None
+                # Thread-safe by Qt's contract; the event carries nothing of Python's.
+                try:
+                    QCoreApplication.postEvent(self, QEvent(_RESULTS_READY))
+                except RuntimeError:  # the window (and this runner's C++ side) is gone
+                    log.debug("result of a task finished after its window closed; dropped")
                 with self._cond:
                     self._pending -= 1
                     self._cond.notify_all()
+
+    def event(self, event: QEvent) -> bool:  # UI thread
+        if event.type() == _RESULTS_READY:
+            self.deliver_results()
+            return True
+        return super().event(event)
+
+    def deliver_results(self) -> None:
+        """Call the callbacks of every finished task, in submission order (UI thread)."""
+        while True:
+            try:
+                task = self._results.get_nowait()
+            except queue.Empty:
+                return
+            task.deliver()
 
     @property
     def thread_ident(self) -> int | None:
@@ -118,14 +126,10 @@ class Runner(QObject):
 
     def submit(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
                on_failed: Callable[[Exception], None] | None = None) -> Task:
-        task = Task(fn)
+        task = Task(fn, on_done, on_failed)
         if self._stopped:
             log.debug("task submitted after the runner stopped; ignored")
             return task
-        relay = _Relay(self, task, on_done, on_failed)
-        self._relays.add(relay)
-        task.signals.done.connect(relay.done)
-        task.signals.failed.connect(relay.failed)
         with self._cond:
             self._pending += 1
         self._queue.put(task)
