@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from client.errors import InvalidInput, Problem
+from client.i18n import tr
 from client.signing.asice import (
     ATTACHMENTS_DIR,
     MAX_ATTACHMENT,
@@ -36,6 +37,8 @@ ALLOWED: dict[str, tuple[str, tuple[bytes, ...]]] = {
     ".jpeg": ("ảnh JPEG", (b"\xff\xd8\xff",)),
     ".png": ("ảnh PNG", (b"\x89PNG\r\n\x1a\n",)),
 }
+# what each allowed type is, in Vietnamese (through tr() where it is shown)
+KIND_VI = {ext: kind for ext, (kind, _magic) in ALLOWED.items()}
 FIELD = "attachments"
 _MIB = 1024 * 1024
 
@@ -46,13 +49,19 @@ def _ext(name: str) -> str:
 
 
 def type_problem(name: str, content: bytes) -> str | None:
-    """Why ``content`` named ``name`` is not an allowed attachment (Vietnamese), or None."""
-    kind = ALLOWED.get(_ext(name))
+    """Why ``content`` named ``name`` is not an allowed attachment (in the current
+    language), or None."""
+    ext = _ext(name)
+    kind = ALLOWED.get(ext)
+    if kind is None and ext:
+        return tr("chỉ đính kèm được tệp PDF, Word (.docx), Excel (.xlsx), ảnh JPG hoặc PNG "
+                  "(«{name}» có phần mở rộng «{ext}»)", name=name, ext=ext)
     if kind is None:
-        return ("chỉ đính kèm được tệp PDF, Word (.docx), Excel (.xlsx), ảnh JPG hoặc PNG "
-                f"(«{name}» có phần mở rộng «{_ext(name) or 'không có'}»)")
+        return tr("chỉ đính kèm được tệp PDF, Word (.docx), Excel (.xlsx), ảnh JPG hoặc PNG "
+                  "(«{name}» có phần mở rộng «không có»)", name=name)
     if not content.startswith(kind[1]):
-        return f"nội dung tệp «{name}» không phải {kind[0]} như phần mở rộng cho biết"
+        return tr("nội dung tệp «{name}» không phải {kind} như phần mở rộng cho biết",
+                  name=name, kind=tr(KIND_VI[ext]))
     return None
 
 
@@ -74,16 +83,18 @@ def check_files(files: dict[str, bytes]) -> list[Problem]:
             continue
         if len(data) > MAX_ATTACHMENT:
             problems.append(Problem("attachment-too-large",
-                                    f"Tệp đính kèm «{name}» nặng {len(data) / _MIB:.1f} MiB, "  # not money
-                                    "tối đa 10 MiB.", name))
+                                    tr("Tệp đính kèm «{name}» nặng {mib:.1f} MiB, tối đa 10 MiB.",
+                                       name=name, mib=len(data) / _MIB),  # not money
+                                    name))
         why = type_problem(name, data)
         if why:
-            problems.append(Problem("attachment-type-not-allowed", f"Tệp đính kèm: {why}.", name))
+            problems.append(Problem("attachment-type-not-allowed",
+                                    tr("Tệp đính kèm: {why}.", why=why), name))
         total += len(data)
     if total > MAX_PACKAGE - _MIB:
         problems.append(Problem("attachments-too-large",
-                                "Các tệp đính kèm cộng lại vượt quá dung lượng gói cho phép "
-                                "(cả gói tối đa 20 MiB).", ATTACHMENTS_DIR))
+                                tr("Các tệp đính kèm cộng lại vượt quá dung lượng gói cho "
+                                   "phép (cả gói tối đa 20 MiB)."), ATTACHMENTS_DIR))
     return problems
 
 
@@ -98,17 +109,19 @@ def read_files(paths: list[str | Path]) -> dict[str, bytes]:
             data = path.read_bytes()
         except OSError as exc:
             problems.append(Problem("attachment-unreadable",
-                                    f"Không đọc được tệp đính kèm «{raw}»: {exc.strerror}.", name))
+                                    tr("Không đọc được tệp đính kèm «{path}»: {error}.",
+                                       path=raw, error=exc.strerror), name))
             continue
         if name in files:
             problems.append(Problem("attachment-duplicate-name",
-                                    f"Hai tệp đính kèm cùng tên «{name}»: hãy đổi tên một tệp.",
-                                    name))
+                                    tr("Hai tệp đính kèm cùng tên «{name}»: hãy đổi tên một "
+                                       "tệp.", name=name), name))
             continue
         files[name] = data
     problems += check_files(files)
     if problems:
-        raise InvalidInput(f"Chưa đính kèm được: {problems[0].message}", problems)
+        raise InvalidInput(tr("Chưa đính kèm được: {reason}", reason=problems[0].message),
+                           problems)
     return files
 
 
@@ -138,39 +151,42 @@ def check_entries(entries: dict[str, bytes], document: dict | None) -> list[Prob
     for name, data in present.items():
         why = type_problem(name, data)
         if why:
-            problems.append(Problem("attachment-type-not-allowed", f"Tệp đính kèm: {why}.",
-                                    ATTACHMENTS_DIR + name))
+            problems.append(Problem("attachment-type-not-allowed",
+                                    tr("Tệp đính kèm: {why}.", why=why), ATTACHMENTS_DIR + name))
     if not isinstance(document, dict) or FIELD not in document:
         if present:
             problems.append(Problem(
                 "attachments-not-listed",
-                f"Gói có {len(present)} tệp đính kèm nhưng document.json không liệt kê chúng "
-                "(bản in không ghi tên tệp đính kèm).", ATTACHMENTS_DIR, "warning"))
+                tr("Gói có {count} tệp đính kèm nhưng document.json không liệt kê chúng (bản "
+                   "in không ghi tên tệp đính kèm).", count=len(present)),
+                ATTACHMENTS_DIR, "warning"))
         return problems
     items = document[FIELD]
     if not isinstance(items, list) or not all(
             isinstance(i, dict) and isinstance(i.get("name"), str) for i in items):
         problems.append(Problem("document-invalid",
-                                "Mục «attachments» của document.json phải là danh sách "
-                                "{name, size, sha256}.", "document.json: attachments"))
+                                tr("Mục «attachments» của document.json phải là danh sách "
+                                   "{name, size, sha256}."), "document.json: attachments"))
         return problems
     wanted: dict[str, dict[str, Any]] = {i["name"]: i for i in items}
     for name, item in wanted.items():
         data = present.get(name)
         if data is None:
             problems.append(Problem("attachment-missing",
-                                    f"Bảng kê ghi tệp đính kèm «{name}» nhưng gói không có tệp này.",
+                                    tr("Bảng kê ghi tệp đính kèm «{name}» nhưng gói không có "
+                                       "tệp này.", name=name),
                                     ATTACHMENTS_DIR + name))
         elif item.get("size") != len(data) or \
                 item.get("sha256") != hashlib.sha256(data).hexdigest():
             problems.append(Problem("attachment-mismatch",
-                                    f"Tệp đính kèm «{name}» khác với tệp ghi trong bảng kê "
-                                    "(kích thước hoặc mã băm không khớp).",
+                                    tr("Tệp đính kèm «{name}» khác với tệp ghi trong bảng kê "
+                                       "(kích thước hoặc mã băm không khớp).", name=name),
                                     ATTACHMENTS_DIR + name))
     for name in present:
         if name not in wanted:
             problems.append(Problem("attachment-not-listed",
-                                    f"Gói có tệp đính kèm «{name}» mà bảng kê không ghi.",
+                                    tr("Gói có tệp đính kèm «{name}» mà bảng kê không ghi.",
+                                       name=name),
                                     ATTACHMENTS_DIR + name))
     return problems
 

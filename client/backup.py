@@ -36,6 +36,7 @@ from pathlib import Path
 from client import __version__
 from client.errors import InvalidInput, KbnnError, Problem
 from client.home import DATABASE, SETTINGS, Home
+from client.i18n import tr
 
 log = logging.getLogger("client.backup")
 
@@ -80,14 +81,16 @@ class RestoreInfo:
 
 
 def _refuse(message: str, code: str, detail: str = "") -> InvalidInput:
-    return InvalidInput(f"Không khôi phục: {message}",
+    return InvalidInput(tr("Không khôi phục: {reason}", reason=message),
                         [Problem(code, detail or message, "backup")])
 
 
 class Cancelled(KbnnError):
     """The person cancelled a backup or restore before anything was changed."""
 
-    def __init__(self, message: str = "Đã hủy; dữ liệu không thay đổi.") -> None:
+    def __init__(self, message: str | None = None) -> None:
+        if message is None:
+            message = tr("Đã hủy; dữ liệu không thay đổi.")
         super().__init__(message, [Problem("cancelled", message, "backup")])
 
 
@@ -177,8 +180,8 @@ def create_backup(home: Home, dest: Path | str, *, progress: Progress | None = N
         step("check", 0, 1)
         integrity, version, _tables, docs, outbox = _db_facts(copy)
         if integrity != ["ok"]:
-            raise InvalidInput("Không sao lưu được: cơ sở dữ liệu hiện tại bị lỗi toàn vẹn. Hãy "
-                               "chạy «kbnn-client doctor» và liên hệ bộ phận hỗ trợ.",
+            raise InvalidInput(tr("Không sao lưu được: cơ sở dữ liệu hiện tại bị lỗi toàn vẹn. "
+                                  "Hãy chạy «kbnn-client doctor» và liên hệ bộ phận hỗ trợ."),
                                [Problem("db-corrupt", " ".join("; ".join(integrity).split())[:300],
                                         "database")])
         created = datetime.now(UTC).isoformat(timespec="seconds")
@@ -220,21 +223,22 @@ def _check_names(z: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
         bad = (name.startswith(("/", "\\")) or "\\" in name or ".." in name.split("/")
                or (len(name) > 1 and name[1] == ":") or "/" in name.rstrip("/"))
         if bad:
-            raise _refuse(f"tệp sao lưu chứa đường dẫn không hợp lệ «{name}» (có thể là tệp độc "
-                          "hại).", "backup-path", name)
+            raise _refuse(tr("tệp sao lưu chứa đường dẫn không hợp lệ «{name}» (có thể là tệp "
+                             "độc hại).", name=name), "backup-path", name)
         if name not in ALLOWED:
-            raise _refuse(f"tệp sao lưu có mục lạ «{name}»; đây không phải tệp sao lưu của "
-                          "KBNN Client.", "backup-entry", name)
+            raise _refuse(tr("tệp sao lưu có mục lạ «{name}»; đây không phải tệp sao lưu của "
+                             "KBNN Client.", name=name), "backup-entry", name)
         if name in entries:
-            raise _refuse(f"tệp sao lưu có mục «{name}» lặp lại.", "backup-duplicate", name)
+            raise _refuse(tr("tệp sao lưu có mục «{name}» lặp lại.", name=name),
+                          "backup-duplicate", name)
         limit = MAX_DB_BYTES if name == DB_ENTRY else MAX_SMALL_BYTES
         if info.file_size > limit:
-            raise _refuse(f"mục «{name}» quá lớn.", "backup-size", name)
+            raise _refuse(tr("mục «{name}» quá lớn.", name=name), "backup-size", name)
         entries[name] = info
     for required in (MANIFEST, DB_ENTRY):
         if required not in entries:
-            raise _refuse(f"tệp sao lưu thiếu «{required}»; đây không phải tệp sao lưu của "
-                          "KBNN Client.", "backup-incomplete", required)
+            raise _refuse(tr("tệp sao lưu thiếu «{name}»; đây không phải tệp sao lưu của "
+                             "KBNN Client.", name=required), "backup-incomplete", required)
     return entries
 
 
@@ -249,7 +253,8 @@ def _extract(z: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, limit: int
                 break
             written += len(chunk)
             if written > limit:
-                raise _refuse(f"mục «{info.filename}» quá lớn.", "backup-size", info.filename)
+                raise _refuse(tr("mục «{name}» quá lớn.", name=info.filename), "backup-size",
+                              info.filename)
             out.write(chunk)
             if step is not None:
                 step("read", written, info.file_size)
@@ -268,21 +273,21 @@ def inspect_backup(path: Path | str, staging: Path, *, progress: Progress | None
 
     path = Path(path)
     if not path.is_file():
-        raise _refuse(f"không tìm thấy tệp «{path}».", "backup-missing")
+        raise _refuse(tr("không tìm thấy tệp «{path}».", path=path), "backup-missing")
     try:
         z = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
-        raise _refuse(f"«{path.name}» không phải tệp sao lưu (không phải tệp zip hợp lệ).",
-                      "backup-not-zip") from None
+        raise _refuse(tr("«{name}» không phải tệp sao lưu (không phải tệp zip hợp lệ).",
+                         name=path.name), "backup-not-zip") from None
     with z:
         entries = _check_names(z)
         try:
             manifest = json.loads(z.read(entries[MANIFEST]).decode("utf-8"))
         except (ValueError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
-            raise _refuse("phần mô tả (manifest.json) của tệp sao lưu bị hỏng.",
+            raise _refuse(tr("phần mô tả (manifest.json) của tệp sao lưu bị hỏng."),
                           "backup-manifest", str(exc)) from None
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise _refuse("tệp không phải bản sao lưu của KBNN Client (sai định dạng).",
+            raise _refuse(tr("tệp không phải bản sao lưu của KBNN Client (sai định dạng)."),
                           "backup-format")
         db = staging / DB_ENTRY
         try:
@@ -290,28 +295,30 @@ def inspect_backup(path: Path | str, staging: Path, *, progress: Progress | None
             if SETTINGS_ENTRY in entries:
                 _extract(z, entries[SETTINGS_ENTRY], staging / SETTINGS_ENTRY, MAX_SMALL_BYTES)
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-            raise _refuse("tệp sao lưu bị hỏng (không giải nén được).", "backup-corrupt",
+            raise _refuse(tr("tệp sao lưu bị hỏng (không giải nén được)."), "backup-corrupt",
                           str(exc)) from None
     step("check", 0, 1)
     expected = manifest.get("db_sha256")
     if expected and _sha256_file(db) != expected:
-        raise _refuse("cơ sở dữ liệu trong tệp sao lưu không khớp mã kiểm tra (tệp bị hỏng "
-                      "hoặc bị sửa).", "backup-digest")
+        raise _refuse(tr("cơ sở dữ liệu trong tệp sao lưu không khớp mã kiểm tra (tệp bị hỏng "
+                         "hoặc bị sửa)."), "backup-digest")
     try:
         integrity, version, tables, docs, outbox = _db_facts(db)
     except sqlite3.DatabaseError as exc:
-        raise _refuse("cơ sở dữ liệu trong tệp sao lưu bị hỏng (không đọc được).",
+        raise _refuse(tr("cơ sở dữ liệu trong tệp sao lưu bị hỏng (không đọc được)."),
                       "backup-db-corrupt", str(exc)) from None
     if integrity != ["ok"]:
-        raise _refuse("cơ sở dữ liệu trong tệp sao lưu bị hỏng (không qua kiểm tra toàn vẹn).",
+        raise _refuse(tr("cơ sở dữ liệu trong tệp sao lưu bị hỏng (không qua kiểm tra toàn "
+                         "vẹn)."),
                       "backup-db-corrupt", " ".join("; ".join(integrity).split())[:300])
     if version > SCHEMA_VERSION:
-        raise _refuse(f"bản sao lưu được tạo bởi phiên bản ứng dụng mới hơn (cấu trúc dữ liệu "
-                      f"{version}, phiên bản này hiểu tới {SCHEMA_VERSION}). Hãy cập nhật ứng "
-                      "dụng trước khi khôi phục.", "backup-newer")
+        raise _refuse(tr("bản sao lưu được tạo bởi phiên bản ứng dụng mới hơn (cấu trúc dữ "
+                         "liệu {version}, phiên bản này hiểu tới {known}). Hãy cập nhật ứng "
+                         "dụng trước khi khôi phục.", version=version, known=SCHEMA_VERSION),
+                      "backup-newer")
     missing = [t for t in REQUIRED_TABLES if t not in tables] if version > 0 else []
     if missing:
-        raise _refuse("cơ sở dữ liệu trong tệp sao lưu không phải của KBNN Client.",
+        raise _refuse(tr("cơ sở dữ liệu trong tệp sao lưu không phải của KBNN Client."),
                       "backup-not-ours", ", ".join(missing))
     settings = staging / SETTINGS_ENTRY
     if settings.exists():
@@ -319,7 +326,7 @@ def inspect_backup(path: Path | str, staging: Path, *, progress: Progress | None
         try:
             parser.read_string(settings.read_text("utf-8"))
         except (configparser.Error, UnicodeDecodeError) as exc:
-            raise _refuse("tệp cấu hình trong bản sao lưu bị hỏng.", "backup-settings",
+            raise _refuse(tr("tệp cấu hình trong bản sao lưu bị hỏng."), "backup-settings",
                           str(exc)) from None
     manifest.update(schema_version=version, documents=docs, outbox=outbox)
     return manifest
@@ -329,6 +336,11 @@ def _sidecars(db: Path) -> list[Path]:
     return [db.with_name(db.name + s) for s in ("-wal", "-shm", "-journal")]
 
 
+def _in_use() -> str:
+    return tr("dữ liệu đang được ứng dụng khác sử dụng. Hãy đóng KBNN Client (và mọi cửa sổ "
+              "dòng lệnh đang dùng nó) rồi khôi phục lại.")
+
+
 def _take_whole(db: Path) -> None:
     """Fold the WAL into the database file and leave it in rollback-journal mode, which
     SQLite allows only when no other connection has the database open: so a running
@@ -336,20 +348,19 @@ def _take_whole(db: Path) -> None:
     try:
         conn = sqlite3.connect(str(db), timeout=2, isolation_level=None)
     except sqlite3.Error as exc:
-        raise _refuse(f"không mở được cơ sở dữ liệu hiện tại: {exc}.", "db-open") from None
+        raise _refuse(tr("không mở được cơ sở dữ liệu hiện tại: {error}.", error=exc),
+                      "db-open") from None
     try:
         conn.execute("PRAGMA busy_timeout = 2000")
         mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
     except sqlite3.DatabaseError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
-            raise _refuse("dữ liệu đang được ứng dụng khác sử dụng. Hãy đóng KBNN Client (và mọi "
-                          "cửa sổ dòng lệnh đang dùng nó) rồi khôi phục lại.", "db-in-use") from None
+            raise _refuse(_in_use(), "db-in-use") from None
         mode = "?"  # a damaged current database: it is moved aside as it is
     finally:
         conn.close()
     if str(mode).lower() not in ("delete", "?"):
-        raise _refuse("dữ liệu đang được ứng dụng khác sử dụng. Hãy đóng KBNN Client (và mọi "
-                      "cửa sổ dòng lệnh đang dùng nó) rồi khôi phục lại.", "db-in-use")
+        raise _refuse(_in_use(), "db-in-use")
 
 
 def restore_backup(home: Home, src: Path | str, *, progress: Progress | None = None,

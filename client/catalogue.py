@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from client.errors import InvalidInput, Problem
+from client.i18n import tr
 from client.resources import resource
 
 SHIPPED_DIR = ("catalogue",)
@@ -54,13 +55,14 @@ class Entry:
 
 
 def code_problem(code: str) -> str | None:
-    """Why ``code`` is not a well-formed spending NDKT (tiểu mục), in Vietnamese; None if it is."""
+    """Why ``code`` is not a well-formed spending NDKT (tiểu mục), in the current language;
+    None if it is."""
     if not isinstance(code, str) or not _CODE.fullmatch(code):
-        return "mã NDKT phải gồm đúng 4 chữ số"
+        return tr("mã NDKT phải gồm đúng 4 chữ số")
     if not 6000 <= int(code) <= 9999:
-        return "mã NDKT chi phải từ 6000 đến 9999"
+        return tr("mã NDKT chi phải từ 6000 đến 9999")
     if int(code) % 50 == 0:
-        return "đây là mã mục (nhóm), phải ghi mã tiểu mục"
+        return tr("đây là mã mục (nhóm), phải ghi mã tiểu mục")
     return None
 
 
@@ -122,7 +124,8 @@ class Catalogue:
         return head if _CODE.fullmatch(head) else (text or "").strip()
 
     def check(self, code: str) -> tuple[str, str, str] | None:
-        """(problem code, severity, Vietnamese detail) for a line's NDKT; None when fine."""
+        """(problem code, severity, detail in the current language) for a line's NDKT; None when
+        fine."""
         why = code_problem(code)
         if why is not None:
             group = isinstance(code, str) and bool(_CODE.fullmatch(code)) \
@@ -131,14 +134,19 @@ class Catalogue:
         entry = self.by_code.get(code)
         if entry is None:
             muc = self.by_code.get(muc_of(code))
-            under = f" (thuộc mục {muc.code} «{muc.name}»)" if muc else ""
-            return ("ndkt-unknown", "warning",
-                    f"mã {code}{under} không có trong danh mục NDKT phiên bản {self.version} "
-                    "đang dùng; hãy kiểm tra lại mã hoặc nạp danh mục mới "
-                    "(kbnn-client catalogue import)")
+            if muc:
+                detail = tr("mã {code} (thuộc mục {muc} «{muc_name}») không có trong danh mục NDKT "
+                            "phiên bản {version} đang dùng; hãy kiểm tra lại mã hoặc nạp danh mục "
+                            "mới (kbnn-client catalogue import)",
+                            code=code, muc=muc.code, muc_name=muc.name, version=self.version)
+            else:
+                detail = tr("mã {code} không có trong danh mục NDKT phiên bản {version} đang dùng; "
+                            "hãy kiểm tra lại mã hoặc nạp danh mục mới (kbnn-client catalogue "
+                            "import)", code=code, version=self.version)
+            return ("ndkt-unknown", "warning", detail)
         if entry.level != TIEU_MUC:
             return ("ndkt-group", "error",
-                    f"{code} «{entry.name}» là mã mục, phải ghi mã tiểu mục")
+                    tr("{code} «{name}» là mã mục, phải ghi mã tiểu mục", code=code, name=entry.name))
         return None
 
     def describe(self) -> dict:
@@ -154,30 +162,33 @@ class Catalogue:
 def parse_catalogue(data: bytes, *, version: str, source: str = "") -> Catalogue:
     """A catalogue from CSV bytes, every row's structure checked.
 
-    Raises ``InvalidInput`` listing each bad row (file row number, Vietnamese).
+    Raises ``InvalidInput`` listing each bad row (file row number, current language).
     """
     if len(data) > MAX_FILE_BYTES:
-        raise InvalidInput(f"Tệp danh mục «{source}» quá lớn (tối đa 5 MiB).")
+        raise InvalidInput(tr("Tệp danh mục «{source}» quá lớn (tối đa 5 MiB).", source=source))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"Tệp danh mục «{source}» phải là CSV mã hóa UTF-8.") from exc
+        raise InvalidInput(tr("Tệp danh mục «{source}» phải là CSV mã hóa UTF-8.",
+                                source=source)) from exc
     text = unicodedata.normalize("NFC", text)
     if not _VERSION.fullmatch(version or ""):
-        raise InvalidInput(f"Phiên bản danh mục «{version}» không hợp lệ: chỉ gồm chữ, số, "
-                           "dấu chấm, gạch ngang (ví dụ 2026.2).")
+        raise InvalidInput(tr("Phiên bản danh mục «{version}» không hợp lệ: chỉ gồm chữ, số, "
+                              "dấu chấm, gạch ngang (ví dụ 2026.2).", version=version))
     reader = csv.reader(io.StringIO(text))
     header = [h.strip().lower() for h in next(reader, [])]
     if "code" not in header or "name" not in header:
-        raise InvalidInput(f"Tệp danh mục «{source}» phải có dòng tiêu đề với các cột code, name "
-                           "(và có thể level, parent, status).")
+        raise InvalidInput(tr("Tệp danh mục «{source}» phải có dòng tiêu đề với các cột code, "
+                              "name (và có thể level, parent, status).", source=source))
     col = {h: i for i, h in enumerate(header)}
     problems: list[Problem] = []
     entries: list[Entry] = []
     seen: dict[str, int] = {}
 
     def bad(row: int, detail: str) -> None:
-        problems.append(Problem("catalogue-row-invalid", f"Dòng {row}: {detail}.", f"{source}:{row}"))
+        problems.append(Problem("catalogue-row-invalid",
+                                tr("Dòng {row}: {detail}.", row=row, detail=detail),
+                                f"{source}:{row}"))
 
     for row_no, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
@@ -192,41 +203,47 @@ def parse_catalogue(data: bytes, *, version: str, source: str = "") -> Catalogue
         parent = cell("parent")
         status = cell("status") or "official"
         if not _CODE.fullmatch(code):
-            bad(row_no, f"mã «{code}» phải gồm đúng 4 chữ số")
+            bad(row_no, tr("mã «{code}» phải gồm đúng 4 chữ số", code=code))
             continue
         if not name:
-            bad(row_no, f"mã {code} chưa có tên")
+            bad(row_no, tr("mã {code} chưa có tên", code=code))
             continue
         if level not in LEVELS:
-            bad(row_no, f"cấp «{level}» phải là muc hoặc tieu_muc")
+            bad(row_no, tr("cấp «{level}» phải là muc hoặc tieu_muc", level=level))
             continue
         if status not in STATUSES:
-            bad(row_no, f"trạng thái «{status}» phải là {', '.join(STATUSES)}")
+            bad(row_no, tr("trạng thái «{status}» phải là {allowed}", status=status,
+                           allowed=", ".join(STATUSES)))
             continue
         if code in seen:
-            bad(row_no, f"mã {code} lặp lại (đã có ở dòng {seen[code]})")
+            bad(row_no, tr("mã {code} lặp lại (đã có ở dòng {first})", code=code, first=seen[code]))
             continue
         if level == MUC and int(code) % 50:
-            bad(row_no, f"mã mục {code} phải là bội của 50 (ví dụ 6500, 6550)")
+            bad(row_no, tr("mã mục {code} phải là bội của 50 (ví dụ 6500, 6550)", code=code))
             continue
         if level == TIEU_MUC:
             if int(code) % 50 == 0:
-                bad(row_no, f"mã tiểu mục {code} không được là bội của 50 (đó là mã mục)")
+                bad(row_no, tr("mã tiểu mục {code} không được là bội của 50 (đó là mã mục)", code=code))
                 continue
             parent = parent or muc_of(code)
             if parent != muc_of(code):
-                bad(row_no, f"tiểu mục {code} phải thuộc mục {muc_of(code)}, không phải «{parent}»")
+                bad(row_no, tr("tiểu mục {code} phải thuộc mục {muc}, không phải «{parent}»", code=code,
+                                  muc=muc_of(code), parent=parent))
                 continue
         else:
             parent = ""
         seen[code] = row_no
         entries.append(Entry(code, name, level, parent, status))
     if not entries and not problems:
-        problems.append(Problem("catalogue-empty", "Tệp danh mục không có mã nào.", source))
+        problems.append(Problem("catalogue-empty", tr("Tệp danh mục không có mã nào."), source))
     if problems:
-        more = f" (và {len(problems) - 1} lỗi khác)" if len(problems) > 1 else ""
-        raise InvalidInput(f"Tệp danh mục «{source}» sai cấu trúc, chưa nạp: "
-                           f"{problems[0].message}{more}", problems[:50])
+        if len(problems) > 1:
+            message = tr("Tệp danh mục «{source}» sai cấu trúc, chưa nạp: {first} (và {more} lỗi "
+                         "khác)", source=source, first=problems[0].message, more=len(problems) - 1)
+        else:
+            message = tr("Tệp danh mục «{source}» sai cấu trúc, chưa nạp: {first}", source=source,
+                         first=problems[0].message)
+        raise InvalidInput(message, problems[:50])
     entries.sort(key=lambda e: e.code)
     return Catalogue(version, entries, source=source,
                      sha256=hashlib.sha256(data).hexdigest())
@@ -246,10 +263,10 @@ def shipped() -> Catalogue:
 
     files = sorted(resource(*SHIPPED_DIR).glob("ndkt-*.csv"), key=order)
     if not files:  # pragma: no cover - a broken installation
-        raise InvalidInput("Thiếu danh mục NDKT trong bộ cài đặt (resources/catalogue).")
+        raise InvalidInput(tr("Thiếu danh mục NDKT trong bộ cài đặt (resources/catalogue)."))
     path = files[-1]
     return parse_catalogue(path.read_bytes(), version=version_from_name(path) or path.stem,
-                           source=f"kèm phần mềm ({path.name})")
+                           source=tr("kèm phần mềm ({file})", file=path.name))
 
 
 def _installed_dir(home_path: Path) -> Path:
@@ -265,8 +282,9 @@ def load(home_path: Path | None = None) -> Catalogue:
             meta = json.loads(meta_path.read_text("utf-8"))
             data = (folder / meta["file"]).read_bytes()
             return parse_catalogue(data, version=meta["version"],
-                                   source=f"nạp ngày {meta.get('imported_at', '?')} từ "
-                                          f"{meta.get('original', meta['file'])}")
+                                   source=tr("nạp ngày {when} từ {file}",
+                                             when=meta.get("imported_at", "?"),
+                                             file=meta.get("original", meta["file"])))
     return shipped()
 
 
@@ -278,11 +296,12 @@ def import_file(home_path: Path, path: Path, version: str | None = None) -> Cata
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InvalidInput(f"Không đọc được tệp danh mục «{path}»: {exc.strerror}.") from exc
+        raise InvalidInput(tr("Không đọc được tệp danh mục «{path}»: {reason}.", path=path,
+                                reason=exc.strerror)) from exc
     version = version or version_from_name(path)
     if not version:
-        raise InvalidInput(f"Không biết phiên bản của danh mục «{path.name}»: hãy đặt tên tệp "
-                           "dạng ndkt-PHIÊNBẢN.csv hoặc dùng --version.")
+        raise InvalidInput(tr("Không biết phiên bản của danh mục «{file}»: hãy đặt tên tệp "
+                              "dạng ndkt-PHIÊNBẢN.csv hoặc dùng --version.", file=path.name))
     cat = parse_catalogue(data, version=version, source=path.name)
     folder = _installed_dir(home_path)
     folder.mkdir(parents=True, exist_ok=True)
@@ -293,7 +312,7 @@ def import_file(home_path: Path, path: Path, version: str | None = None) -> Cata
             "sha256": cat.sha256, "codes": len(cat)}
     write_atomic(folder / "current.json",
                  json.dumps(meta, ensure_ascii=False, indent=2).encode("utf-8"))
-    cat.source = f"nạp ngày {now} từ {path.name}"
+    cat.source = tr("nạp ngày {when} từ {file}", when=now, file=path.name)
     return cat
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from client.errors import InvalidInput, Problem
+from client.i18n import tr
 
 APP_DIR_NAME = "KBNN Client"
 SETTINGS = "settings.ini"
@@ -104,16 +105,19 @@ class Unit:
     def problems(self) -> list[Problem]:
         out = []
         if not re.fullmatch(r"\d{7}", self.code):
-            out.append(Problem("unit-code", "Mã đơn vị (mã ĐVQHNS) phải gồm đúng 7 chữ số.", "unit.code"))
+            out.append(Problem("unit-code", tr("Mã đơn vị (mã ĐVQHNS) phải gồm đúng 7 chữ số."),
+                               "unit.code"))
         if not self.name.strip():
-            out.append(Problem("unit-name", "Chưa nhập tên đơn vị.", "unit.name"))
+            out.append(Problem("unit-name", tr("Chưa nhập tên đơn vị."), "unit.name"))
         if not re.fullmatch(r"[\d.]+", self.account) or not re.search(r"\d", self.account):
             out.append(Problem("unit-account",
-                               "Tài khoản của đơn vị chỉ gồm chữ số và dấu chấm (ví dụ 9523.1.1047665).",
+                               tr("Tài khoản của đơn vị chỉ gồm chữ số và dấu chấm (ví dụ "
+                                  "9523.1.1047665)."),
                                "unit.account"))
         if self.account_kind not in ("estimate", "deposit"):
             out.append(Problem("unit-account-kind",
-                               "Loại tài khoản phải là «estimate» (dự toán) hoặc «deposit» (tiền gửi).",
+                               tr("Loại tài khoản phải là «estimate» (dự toán) hoặc «deposit» "
+                                  "(tiền gửi)."),
                                "unit.account_kind"))
         return out
 
@@ -140,8 +144,9 @@ class Home:
             except configparser.Error as exc:
                 detail = " ".join(str(exc).split())[:300]
                 raise InvalidInput(
-                    f"Tệp cài đặt «{self.settings_path}» bị hỏng nên không đọc được. Hãy sửa "
-                    "tệp đó (hoặc đổi tên nó để các mục trở về mặc định) rồi mở lại.",
+                    tr("Tệp cài đặt «{path}» bị hỏng nên không đọc được. Hãy sửa tệp đó (hoặc "
+                       "đổi tên nó để các mục trở về mặc định) rồi mở lại.",
+                       path=self.settings_path),
                     [Problem("settings-corrupt", detail, str(self.settings_path))]) from None
         self._preset = read_presets()
         self.config.clear()
@@ -213,14 +218,15 @@ class Home:
     def require_unit(self) -> Unit:
         unit = self.unit()
         if unit is None:
-            raise InvalidInput("Chưa khai báo thông tin đơn vị. Hãy chạy: kbnn-client unit set --code … "
-                               "--name … --treasury … --account … --account-kind estimate")
+            raise InvalidInput(tr("Chưa khai báo thông tin đơn vị. Hãy chạy: kbnn-client unit set "
+                                  "--code … --name … --treasury … --account … --account-kind "
+                                  "estimate"))
         return unit
 
     def set_unit(self, unit: Unit) -> None:
         problems = unit.problems()
         if problems:
-            raise InvalidInput("Thông tin đơn vị chưa hợp lệ.", problems)
+            raise InvalidInput(tr("Thông tin đơn vị chưa hợp lệ."), problems)
         for f in UNIT_FIELDS:
             self.set("unit", f, getattr(unit, f))
         self.save()

@@ -2,10 +2,11 @@
 
 Every setting the user (or treasury IT) may change has one :class:`Setting`
 entry: a dotted key (``server.url``), the INI section and option it lives in,
-its kind, its allowed values and a Vietnamese label. :class:`Settings` wraps a
+its kind, its allowed values and a label (Vietnamese source text, shown in the
+current language). :class:`Settings` wraps a
 :class:`client.home.Home`: ``get`` returns the normalised value (or the
 default), ``set`` validates and normalises (raising ``InvalidInput`` with a
-Vietnamese message naming the key), ``save`` writes ``settings.ini``
+message naming the key, in the current language), ``save`` writes ``settings.ini``
 atomically (through ``Home.save``).
 
 Also here: the Vietnamese way of showing dates (``25/10/2026``) and the
@@ -25,6 +26,7 @@ from urllib.parse import urlsplit
 
 from client.errors import InvalidInput, Problem, UsageError
 from client.home import Home, read_ini_text, read_presets
+from client.i18n import tr
 
 VN_TZ = timezone(timedelta(hours=7))
 
@@ -40,12 +42,24 @@ class Setting:
     section: str
     option: str
     kind: str  # "url" | "file" | "files" | "choice" | "text" | "unit-code" | "proxy-url" | "seconds"
-    label: str  # Vietnamese, shown in the settings screen and in errors
-    help: str = ""  # Vietnamese, one line
+    label_vi: str  # Vietnamese source text of ``label``
+    help_vi: str = ""  # Vietnamese source text of ``help`` ("{sep}": the path separator)
     default: str | None = None
     choices: tuple[str, ...] = ()
     # accepted spellings -> canonical value (choices only)
     aliases: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def label(self) -> str:
+        """Shown in the settings screen and in errors, in the current language."""
+        return tr(SETTING_LABELS.get(self.key, self.label_vi))
+
+    @property
+    def help(self) -> str:
+        """One line of help, in the current language ("" when there is none)."""
+        if not self.help_vi:
+            return ""
+        return tr(SETTING_HELP.get(self.key, self.help_vi), sep=os.pathsep)
 
     def to_json(self) -> dict:
         return {"key": self.key, "kind": self.kind, "label": self.label, "help": self.help,
@@ -83,7 +97,7 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     _s("signing.module", "file", "Thư viện PKCS#11 của token",
        "Đường dẫn tệp .dll/.so của trình điều khiển token; để trống để tự tìm."),
     _s("signing.trust", "files", "Chứng chỉ gốc tin cậy bổ sung",
-       f"Các tệp PEM/DER, cách nhau bởi «{os.pathsep}»."),
+       "Các tệp PEM/DER, cách nhau bởi «{sep}»."),
     _s("ui.language", "choice", "Ngôn ngữ giao diện", "vi = Tiếng Việt, en = English.", "vi",
        LANGUAGES, {"vi": "vi", "vi-vn": "vi", "vi_vn": "vi", "tiếng việt": "vi", "tieng viet": "vi",
                    "vietnamese": "vi", "en": "en", "en-us": "en", "en_us": "en", "en-gb": "en",
@@ -96,6 +110,9 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
        "nghìn", ("nghìn", "ngàn"), {"nghìn": "nghìn", "nghin": "nghìn", "ngàn": "ngàn",
                                    "ngan": "ngàn"}),
 )}
+# the settings' Vietnamese labels and help, shown through tr() (Setting.label, Setting.help)
+SETTING_LABELS: dict[str, str] = {s.key: s.label_vi for s in SETTINGS.values()}
+SETTING_HELP: dict[str, str] = {s.key: s.help_vi for s in SETTINGS.values() if s.help_vi}
 
 
 def _nfc(text: str) -> str:
@@ -103,7 +120,8 @@ def _nfc(text: str) -> str:
 
 
 def _error(setting: Setting, value: str, why: str, code: str = "setting-invalid") -> InvalidInput:
-    message = f"Giá trị «{value}» không hợp lệ cho «{setting.label}» ({setting.key}): {why}"
+    message = tr("Giá trị «{value}» không hợp lệ cho «{label}» ({key}): {why}", value=value,
+                 label=setting.label, key=setting.key, why=why)
     return InvalidInput(message, [Problem(code, why, setting.key)])
 
 
@@ -112,7 +130,8 @@ def lookup(key: str) -> Setting:
     setting = SETTINGS.get(key.strip().lower())
     if setting is None:
         known = ", ".join(SETTINGS)
-        raise UsageError(f"Không có mục cấu hình «{key}». Các mục có thể đặt: {known}.")
+        raise UsageError(tr("Không có mục cấu hình «{key}». Các mục có thể đặt: {known}.", key=key,
+                              known=known))
     return setting
 
 
@@ -128,19 +147,21 @@ def _is_loopback(host: str) -> bool:
 def _validate_url(setting: Setting, value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise _error(setting, value, "địa chỉ phải bắt đầu bằng https:// và có tên máy chủ, "
-                     "ví dụ https://dvc.vst.mof.gov.vn/api/v1.")
+        raise _error(setting, value, tr("địa chỉ phải bắt đầu bằng https:// và có tên máy chủ, "
+                                        "ví dụ https://dvc.vst.mof.gov.vn/api/v1."))
     if parts.username or parts.password:
-        raise _error(setting, value, "không ghi tên đăng nhập hay mật khẩu vào địa chỉ máy chủ.")
+        raise _error(setting, value,
+                     tr("không ghi tên đăng nhập hay mật khẩu vào địa chỉ máy chủ."))
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise _error(setting, value, "kết nối tới Kho bạc phải được mã hóa: hãy dùng https:// "
-                     "(http:// chỉ dùng cho Kho bạc mô phỏng trên chính máy này).")
+        raise _error(setting, value, tr("kết nối tới Kho bạc phải được mã hóa: hãy dùng "
+                                        "https:// (http:// chỉ dùng cho Kho bạc mô phỏng trên "
+                                        "chính máy này)."))
     try:
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError:
-        raise _error(setting, value, "số cổng không hợp lệ.") from None
+        raise _error(setting, value, tr("số cổng không hợp lệ.")) from None
     if parts.query or parts.fragment:
-        raise _error(setting, value, "địa chỉ máy chủ không có phần «?…» hay «#…».")
+        raise _error(setting, value, tr("địa chỉ máy chủ không có phần «?…» hay «#…»."))
     return value.rstrip("/")
 
 
@@ -148,18 +169,20 @@ def _validate_proxy(setting: Setting, value: str) -> str:
     text = value if "://" in value else "http://" + value
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
-        raise _error(setting, value, "hãy nhập dạng máy:cổng, ví dụ 10.0.0.1:3128.")
+        raise _error(setting, value, tr("hãy nhập dạng máy:cổng, ví dụ 10.0.0.1:3128."))
     if parts.username or parts.password:
-        raise _error(setting, value, "không ghi tên đăng nhập hay mật khẩu vào địa chỉ proxy; "
-                     "tên đăng nhập đặt ở network.proxy_user, mật khẩu lưu trong kho khóa.")
+        raise _error(setting, value, tr("không ghi tên đăng nhập hay mật khẩu vào địa chỉ proxy; "
+                                        "tên đăng nhập đặt ở network.proxy_user, mật khẩu lưu "
+                                        "trong kho khóa."))
     try:
         port = parts.port
     except ValueError:
         port = -1
     if port is None or not (0 < port < 65536):
-        raise _error(setting, value, "thiếu hoặc sai số cổng (1–65535), ví dụ 10.0.0.1:3128.")
+        raise _error(setting, value,
+                     tr("thiếu hoặc sai số cổng (1–65535), ví dụ 10.0.0.1:3128."))
     if parts.path not in ("", "/"):
-        raise _error(setting, value, "địa chỉ proxy chỉ gồm máy và cổng.")
+        raise _error(setting, value, tr("địa chỉ proxy chỉ gồm máy và cổng."))
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     return f"{parts.scheme}://{host}:{port}"
 
@@ -167,7 +190,7 @@ def _validate_proxy(setting: Setting, value: str) -> str:
 def _validate_cert_file(setting: Setting, value: str) -> str:
     path = Path(value).expanduser()
     if not path.is_file():
-        raise _error(setting, value, "không tìm thấy tệp.", "file-missing")
+        raise _error(setting, value, tr("không tìm thấy tệp."), "file-missing")
     from cryptography import x509
 
     data = path.read_bytes()
@@ -177,19 +200,21 @@ def _validate_cert_file(setting: Setting, value: str) -> str:
         else:
             x509.load_der_x509_certificate(data)
     except ValueError:
-        raise _error(setting, value, "tệp không phải chứng chỉ X.509 (PEM hoặc DER).",
+        raise _error(setting, value, tr("tệp không phải chứng chỉ X.509 (PEM hoặc DER)."),
                      "not-a-certificate") from None
     return str(path.resolve())
 
 
 def normalise(setting: Setting, value: str) -> str:
-    """The canonical form of ``value`` for ``setting``; raises ``InvalidInput`` (Vietnamese)."""
+    """The canonical form of ``value`` for ``setting``; raises ``InvalidInput`` (in the
+    current language)."""
     text = _nfc(str(value)).strip()
     if setting.kind == "choice":
         canonical = dict(setting.aliases).get(text.lower())
         if canonical is None:
             allowed = " / ".join(setting.choices)
-            raise _error(setting, text, f"chỉ chọn một trong: {allowed}.", "setting-choice")
+            raise _error(setting, text, tr("chỉ chọn một trong: {allowed}.", allowed=allowed),
+                         "setting-choice")
         return canonical
     if setting.kind == "url":
         return _validate_url(setting, text)
@@ -201,26 +226,26 @@ def normalise(setting: Setting, value: str) -> str:
         except ValueError:
             seconds = -1.0
         if not (0 < seconds <= 600):
-            raise _error(setting, text, "nhập số giây lớn hơn 0 và không quá 600.")
+            raise _error(setting, text, tr("nhập số giây lớn hơn 0 và không quá 600."))
         return f"{seconds:g}"
     if setting.kind == "unit-code":
         if not (len(text) == 7 and text.isascii() and text.isdigit()):
-            raise _error(setting, text, "mã đơn vị gồm đúng 7 chữ số.")
+            raise _error(setting, text, tr("mã đơn vị gồm đúng 7 chữ số."))
         return text
     if setting.kind == "file":
         if setting.key == "server.ca_file":
             return _validate_cert_file(setting, text)
         path = Path(text).expanduser()
         if not path.is_file():
-            raise _error(setting, text, "không tìm thấy tệp.", "file-missing")
+            raise _error(setting, text, tr("không tìm thấy tệp."), "file-missing")
         return str(path.resolve())
     if setting.kind == "files":
         parts = [p.strip() for p in text.split(os.pathsep) if p.strip()]
         return os.pathsep.join(_validate_cert_file(setting, p) for p in parts)
     if any(ch in text for ch in "\r\n"):
-        raise _error(setting, text, "không được xuống dòng.")
+        raise _error(setting, text, tr("không được xuống dòng."))
     if not text:
-        raise _error(setting, text, "không được để trống (dùng «settings unset» để xóa).")
+        raise _error(setting, text, tr("không được để trống (dùng «settings unset» để xóa)."))
     return text
 
 
@@ -307,8 +332,8 @@ class Settings:
                 return "manual"
             mode = normalise(setting, text)
             if mode == "manual" and not self.get("network.proxy_host"):
-                raise _error(setting, text, "hãy đặt địa chỉ proxy trước: "
-                             "kbnn-client settings set network.proxy_host MÁY:CỔNG.")
+                raise _error(setting, text, tr("hãy đặt địa chỉ proxy trước: kbnn-client "
+                                               "settings set network.proxy_host MÁY:CỔNG."))
             self.home.set("network", "proxy", mode)
             return mode
         normalised = normalise(setting, str(value))
@@ -335,7 +360,7 @@ class Settings:
         if len(errors) == 1:
             raise errors[0]
         if errors:
-            raise InvalidInput("Cấu hình chưa hợp lệ, chưa lưu thay đổi nào.",
+            raise InvalidInput(tr("Cấu hình chưa hợp lệ, chưa lưu thay đổi nào."),
                                [p for e in errors for p in e.problems])
         # proxy_host before proxy, so "manual" finds its host
         order = sorted(values, key=lambda k: k.strip().lower() == "network.proxy")
@@ -389,11 +414,11 @@ class Settings:
 
         net = network_settings(self.home)
         if not net.proxy_host or not net.proxy_user:
-            raise UsageError("Hãy đặt địa chỉ và tên đăng nhập proxy trước: kbnn-client settings "
-                             "set network.proxy_host MÁY:CỔNG, rồi settings set "
-                             "network.proxy_user TÊN.")
+            raise UsageError(tr("Hãy đặt địa chỉ và tên đăng nhập proxy trước: kbnn-client "
+                                "settings set network.proxy_host MÁY:CỔNG, rồi settings set "
+                                "network.proxy_user TÊN."))
         if not password:
-            raise UsageError("Mật khẩu proxy không được để trống.")
+            raise UsageError(tr("Mật khẩu proxy không được để trống."))
         remember_secret(password)
         store_proxy_password(net, password)
 

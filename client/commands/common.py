@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from client.errors import EXIT_USAGE, InvalidInput, Problem, TokenError, UsageError
+from client.i18n import tr
 
 ROLES = ("chief-accountant", "head-of-unit")
 ROLE_VI = {"chief-accountant": "Kế toán trưởng", "head-of-unit": "Thủ trưởng đơn vị"}
@@ -49,12 +50,35 @@ def open_context(args):
 
 
 def read_file(path: str, what: str = "tệp") -> bytes:
+    """The bytes of ``path``; ``what`` names the file in the message when it cannot be read:
+    "tệp" (a file), "tài liệu" (a document) or "gói hồ sơ" (a package). These Vietnamese
+    words are keys translated here, as whole sentences: callers pass them as they are."""
     try:
         return Path(path).read_bytes()
     except FileNotFoundError as exc:
-        raise InvalidInput(f"Không tìm thấy {what} «{path}».") from exc
+        raise InvalidInput(_not_found(what, path)) from exc
     except OSError as exc:
-        raise InvalidInput(f"Không đọc được {what} «{path}»: {exc.strerror}.") from exc
+        raise InvalidInput(_not_readable(what, path, exc.strerror)) from exc
+
+
+def _not_found(what: str, path: str) -> str:
+    if what == "tệp":
+        return tr("Không tìm thấy tệp «{path}».", path=path)
+    if what == "tài liệu":
+        return tr("Không tìm thấy tài liệu «{path}».", path=path)
+    if what == "gói hồ sơ":
+        return tr("Không tìm thấy gói hồ sơ «{path}».", path=path)
+    return tr("Không tìm thấy {what} «{path}».", what=what, path=path)
+
+
+def _not_readable(what: str, path: str, reason: str | None) -> str:
+    if what == "tệp":
+        return tr("Không đọc được tệp «{path}»: {reason}.", path=path, reason=reason)
+    if what == "tài liệu":
+        return tr("Không đọc được tài liệu «{path}»: {reason}.", path=path, reason=reason)
+    if what == "gói hồ sơ":
+        return tr("Không đọc được gói hồ sơ «{path}»: {reason}.", path=path, reason=reason)
+    return tr("Không đọc được {what} «{path}»: {reason}.", what=what, path=path, reason=reason)
 
 
 def write_file(path: str, data: bytes) -> None:
@@ -80,17 +104,19 @@ def import_with_remembered_map(conn, unit_code: str, kind: str, given: dict, for
     try:
         doc, report = run(mapping or None, source)
         if source == "remembered" and mapping:
-            report.notes.append(f"Dùng cách ghép cột đã ghi nhớ của đơn vị {unit_code} "
-                                "(--forget-map để bỏ).")
+            report.notes.append(tr("Dùng cách ghép cột đã ghi nhớ của đơn vị {unit} "
+                                   "(--forget-map để bỏ).", unit=unit_code))
     except InvalidInput as exc:
         if source != "remembered" or not mapping or not any(
                 p.code == "header-not-found" for p in exc.problems):
             raise
         doc, report = run(None, "map")
-        report.notes.append("Cách ghép cột đã ghi nhớ không khớp tệp này: đã nhận cột theo tiêu đề.")
+        report.notes.append(tr("Cách ghép cột đã ghi nhớ không khớp tệp này: đã nhận cột theo "
+                               "tiêu đề."))
     if given:
         repo.set(unit_code, kind, given)
-        report.notes.append(f"Đã ghi nhớ cách ghép cột cho lần nhập sau của đơn vị {unit_code}.")
+        report.notes.append(tr("Đã ghi nhớ cách ghép cột cho lần nhập sau của đơn vị {unit}.",
+                               unit=unit_code))
     elif forget:
         repo.set(unit_code, kind, {})
     return doc, report
@@ -112,7 +138,8 @@ def parse_period(text: str | None) -> dict | None:
         if not (2000 <= year <= 2100 and 1 <= month <= 12):
             raise ValueError
     except ValueError as exc:
-        raise UsageError(f"Kỳ lương «{text}» không đúng dạng YYYY-MM (ví dụ 2026-10).") from exc
+        raise UsageError(tr("Kỳ lương «{text}» không đúng dạng YYYY-MM (ví dụ 2026-10).",
+                            text=text)) from exc
     return {"year": year, "month": month}
 
 
@@ -121,48 +148,54 @@ def parse_payment_order(text: str | None) -> dict | None:
         return None
     number, sep, date = text.rpartition(":")
     if not sep or not number:
-        raise UsageError("--payment-order phải có dạng SỐ:YYYY-MM-DD, ví dụ GRDT-0125:2026-10-25.")
+        raise UsageError(tr("--payment-order phải có dạng SỐ:YYYY-MM-DD, ví dụ "
+                            "GRDT-0125:2026-10-25."))
     return {"number": number, "date": date}
 
 
 def ask_pin(args, token) -> str | None:
     """The PIN from --pin-env, or asked for without echo. Never from argv."""
     if getattr(token, "protected_auth_path", False):
-        out(f"Hãy nhập PIN trên bàn phím của token «{token.label}».")
+        out(tr("Hãy nhập PIN trên bàn phím của token «{label}».", label=token.label))
         return None
     if args.pin_env:
         value = os.environ.get(args.pin_env)
         if value is None:
-            raise UsageError(f"Biến môi trường {args.pin_env} (chứa PIN) chưa được đặt.")
+            raise UsageError(tr("Biến môi trường {name} (chứa PIN) chưa được đặt.",
+                                name=args.pin_env))
         return value
     if not sys.stdin.isatty():
-        raise TokenError("Cần mã PIN của token: hãy chạy trong cửa sổ dòng lệnh để nhập PIN, "
-                         "hoặc dùng --pin-env TÊN_BIẾN.", code="pin-needed")
-    return getpass.getpass(f"PIN của token «{token.label}»: ")
+        raise TokenError(tr("Cần mã PIN của token: hãy chạy trong cửa sổ dòng lệnh để nhập PIN, "
+                            "hoặc dùng --pin-env TÊN_BIẾN."), code="pin-needed")
+    return getpass.getpass(tr("PIN của token «{label}»: ", label=token.label))
 
 
 def ask_password(args, prompt: str) -> str:
     if args.password_env:
         value = os.environ.get(args.password_env)
         if value is None:
-            raise UsageError(f"Biến môi trường {args.password_env} chưa được đặt.")
+            raise UsageError(tr("Biến môi trường {name} chưa được đặt.", name=args.password_env))
         return value
     if not sys.stdin.isatty():
-        raise UsageError("Cần mật khẩu: hãy nhập trong cửa sổ dòng lệnh hoặc dùng --password-env.")
+        raise UsageError(tr("Cần mật khẩu: hãy nhập trong cửa sổ dòng lệnh hoặc dùng "
+                            "--password-env."))
     return getpass.getpass(prompt)
 
 
 def print_problems(problems: list[Problem]) -> None:
     for p in problems:
-        mark = "Cảnh báo" if p.severity == "warning" else "Lỗi"
         where = f" [{p.where}]" if p.where else ""
-        print(f"  - {mark}{where}: {p.message}", file=sys.stderr)
+        if p.severity == "warning":
+            line = tr("  - Cảnh báo{where}: {message}", where=where, message=p.message)
+        else:
+            line = tr("  - Lỗi{where}: {message}", where=where, message=p.message)
+        print(line, file=sys.stderr)
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse that exits 2 with a Vietnamese lead on wrong usage."""
+    """argparse that exits 2 with a lead in the user's language on wrong usage."""
 
     def error(self, message: str):
         self.print_usage(sys.stderr)
-        print(f"kbnn-client: sai cú pháp: {message}", file=sys.stderr)
+        print(tr("kbnn-client: sai cú pháp: {message}", message=message), file=sys.stderr)
         raise SystemExit(EXIT_USAGE)

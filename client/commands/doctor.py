@@ -6,6 +6,7 @@ import sys
 
 from client.commands.common import open_home, out
 from client.errors import EXIT_INVALID, EXIT_OK
+from client.i18n import tr
 
 
 def cmd_doctor(args) -> int:
@@ -21,15 +22,17 @@ def cmd_doctor(args) -> int:
         out(report.to_text())
     if args.bundle:
         path = save_support_bundle(home, report, args.bundle)
-        print(f"Đã lưu gói hỗ trợ: {path}", file=sys.stderr if args.json else sys.stdout)
+        print(tr("Đã lưu gói hỗ trợ: {path}", path=path),
+              file=sys.stderr if args.json else sys.stdout)
     return EXIT_INVALID if report.status == FAILED else EXIT_OK
 
 
 def register(sub) -> None:
-    s = sub.add_parser("doctor", help="kiểm tra máy: token, chứng thư số, mạng, Kho bạc, dữ liệu")
-    s.add_argument("--json", action="store_true", help="in báo cáo dạng JSON")
-    s.add_argument("--module", metavar="PATH", help="chỉ kiểm tra thư viện PKCS#11 này")
+    s = sub.add_parser("doctor", help=tr("kiểm tra máy: token, chứng thư số, mạng, Kho bạc, "
+                                         "dữ liệu"))
+    s.add_argument("--json", action="store_true", help=tr("in báo cáo dạng JSON"))
+    s.add_argument("--module", metavar="PATH", help=tr("chỉ kiểm tra thư viện PKCS#11 này"))
     s.add_argument("--bundle", metavar="FILE.zip",
-                   help="lưu gói hỗ trợ (báo cáo + nhật ký, đã xóa mật khẩu/PIN)")
-    s.add_argument("--only", action="append", metavar="ID", help="chỉ chạy mục kiểm tra này")
+                   help=tr("lưu gói hỗ trợ (báo cáo + nhật ký, đã xóa mật khẩu/PIN)"))
+    s.add_argument("--only", action="append", metavar="ID", help=tr("chỉ chạy mục kiểm tra này"))
     s.set_defaults(func=cmd_doctor)

@@ -18,6 +18,7 @@ from client.commands.common import (
     write_file,
 )
 from client.errors import EXIT_INVALID, EXIT_OK, InvalidInput, UsageError
+from client.i18n import tr
 
 
 def cmd_unit(args) -> int:
@@ -31,15 +32,20 @@ def cmd_unit(args) -> int:
                     prepared_by=args.prepared_by if args.prepared_by is not None
                     else (current.prepared_by if current else ""))
         home.set_unit(unit)
-        out(f"Đã lưu thông tin đơn vị {unit.code} — {unit.name}.")
+        out(tr("Đã lưu thông tin đơn vị {code} — {name}.", code=unit.code, name=unit.name))
         return EXIT_OK
     unit = home.require_unit()
     if args.json:
         json_out(vars(unit))
     else:
-        kind = "dự toán" if unit.account_kind == "estimate" else "tiền gửi"
-        out(f"Mã đơn vị:     {unit.code}\nTên đơn vị:    {unit.name}\nKBNN:          {unit.treasury}\n"
-            f"Tài khoản:     {unit.account} ({kind})\nNgười lập:     {unit.prepared_by}")
+        fields = {"code": unit.code, "name": unit.name, "treasury": unit.treasury,
+                  "account": unit.account, "prepared_by": unit.prepared_by}
+        if unit.account_kind == "estimate":
+            out(tr("Mã đơn vị:     {code}\nTên đơn vị:    {name}\nKBNN:          {treasury}\n"
+                   "Tài khoản:     {account} (dự toán)\nNgười lập:     {prepared_by}", **fields))
+        else:
+            out(tr("Mã đơn vị:     {code}\nTên đơn vị:    {name}\nKBNN:          {treasury}\n"
+                   "Tài khoản:     {account} (tiền gửi)\nNgười lập:     {prepared_by}", **fields))
     return EXIT_OK
 
 
@@ -114,10 +120,11 @@ def _cmd_import_salary(args) -> int:
     for note in report.notes:
         out(f"  · {note}")
     if errs:
-        raise InvalidInput(f"Bảng lương từ «{args.file}» có {len(errs)} lỗi, chưa ghi "
-                           f"{args.output}.", problems)
+        raise InvalidInput(tr("Bảng lương từ «{file}» có {errors} lỗi, chưa ghi {output}.",
+                              file=args.file, errors=len(errs), output=args.output), problems)
     print_problems(problems)
-    out(f"Đã tạo {args.output}: {len(doc['lines'])} người, tổng {format_vnd(doc['total'])} đồng.")
+    out(tr("Đã tạo {output}: {people} người, tổng {total} đồng.", output=args.output,
+           people=len(doc["lines"]), total=format_vnd(doc["total"])))
     return EXIT_OK
 
 
@@ -166,12 +173,13 @@ def cmd_validate(args) -> int:
     else:
         print_problems(problems)
         if errs:
-            out(f"«{args.document}»: {len(errs)} lỗi (phải sửa trước khi ký), {len(warns)} "
-                "cảnh báo.")
+            out(tr("«{document}»: {errors} lỗi (phải sửa trước khi ký), {warnings} cảnh báo.",
+                   document=args.document, errors=len(errs), warnings=len(warns)))
         elif warns:
-            out(f"«{args.document}»: không có lỗi; {len(warns)} cảnh báo cần người ký xác nhận.")
+            out(tr("«{document}»: không có lỗi; {warnings} cảnh báo cần người ký xác nhận.",
+                   document=args.document, warnings=len(warns)))
         else:
-            out(f"«{args.document}»: hợp lệ, không có lỗi hay cảnh báo.")
+            out(tr("«{document}»: hợp lệ, không có lỗi hay cảnh báo.", document=args.document))
     return EXIT_INVALID if errs else EXIT_OK
 
 
@@ -182,7 +190,7 @@ def cmd_render(args) -> int:
     doc = documents.parse(read_file(args.document, "tài liệu"))
     errors = [p for p in documents.validate(doc) if p.severity == "error"]
     if errors:
-        raise InvalidInput(f"Tài liệu «{args.document}» chưa hợp lệ.", errors)
+        raise InvalidInput(tr("Tài liệu «{document}» chưa hợp lệ.", document=args.document), errors)
     sheet = None
     if args.c02a or args.c02a_xlsx:
         from client.payroll.month import sheet_for
@@ -196,9 +204,9 @@ def cmd_render(args) -> int:
             finally:
                 conn.close()
         if sheet is None:
-            raise InvalidInput(f"Tài liệu «{args.document}» không được tính từ danh sách cán bộ "
-                               "trên máy này (kbnn-client payroll compute), nên không có bảng "
-                               "C02a-HD.")
+            raise InvalidInput(tr("Tài liệu «{document}» không được tính từ danh sách cán bộ "
+                                  "trên máy này (kbnn-client payroll compute), nên không có bảng "
+                                  "C02a-HD.", document=args.document))
     write_file(args.output, render_pdf(doc))
     written = [args.output]
     if args.xlsx and doc.get("kind") == documents.KIND_VOUCHERS:
@@ -212,7 +220,7 @@ def cmd_render(args) -> int:
         from client.export import mau09_xlsx
 
         if doc.get("kind") != documents.KIND_SALARY:
-            raise InvalidInput("--xlsx hiện chỉ dùng cho Mẫu 09.")
+            raise InvalidInput(tr("--xlsx hiện chỉ dùng cho Mẫu 09."))
         write_file(args.xlsx, mau09_xlsx(doc))
         written.append(args.xlsx)
     if sheet is not None:
@@ -228,7 +236,7 @@ def cmd_render(args) -> int:
 
             write_file(args.c02a_xlsx, c02a_xlsx(sheet))
             written.append(args.c02a_xlsx)
-    out("Đã in ra " + ", ".join(written) + ".")
+    out(tr("Đã in ra {files}.", files=", ".join(written)))
     return EXIT_OK
 
 
@@ -238,7 +246,8 @@ def cmd_words(args) -> int:
     try:
         amount = parse_vnd(args.amount)
     except ValueError as exc:
-        raise UsageError(f"«{args.amount}» không phải là số tiền (số nguyên đồng).") from exc
+        raise UsageError(tr("«{text}» không phải là số tiền (số nguyên đồng).",
+                            text=args.amount)) from exc
     out(amount_in_words(amount))
     return EXIT_OK
 
@@ -251,14 +260,14 @@ def _amount(text: str) -> int:
     try:
         return parse_vnd(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"«{text}» không phải là số tiền (số nguyên đồng)") \
-            from exc
+        raise argparse.ArgumentTypeError(
+            tr("«{text}» không phải là số tiền (số nguyên đồng)", text=text)) from exc
 
 
 def register(sub) -> None:
     from client.commands.common import Parser
 
-    s = sub.add_parser("unit", help="thông tin đơn vị dùng trên các bảng kê")
+    s = sub.add_parser("unit", help=tr("thông tin đơn vị dùng trên các bảng kê"))
     us = s.add_subparsers(dest="unit_cmd", required=True, parser_class=Parser)
     u = us.add_parser("set")
     u.add_argument("--code", required=True)
@@ -271,39 +280,39 @@ def register(sub) -> None:
     u.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_unit)
 
-    s = sub.add_parser("import", help="nhập bảng lương từ Excel/CSV")
+    s = sub.add_parser("import", help=tr("nhập bảng lương từ Excel/CSV"))
     isub = s.add_subparsers(dest="import_kind", required=True, parser_class=Parser)
-    i = isub.add_parser("salary", help="Bảng thanh toán cho đối tượng thụ hưởng (Mẫu 09)")
+    i = isub.add_parser("salary", help=tr("Bảng thanh toán cho đối tượng thụ hưởng (Mẫu 09)"))
     i.add_argument("file")
     i.add_argument("-o", "--output", required=True)
     i.add_argument("--period", help="YYYY-MM")
     i.add_argument("--number")
     i.add_argument("--date", help="YYYY-MM-DD")
     i.add_argument("--payment-order", metavar="NUMBER:YYYY-MM-DD")
-    i.add_argument("--payment-order-amount", type=_amount, metavar="SỐ_TIỀN",
-                   help="số tiền trên Giấy rút dự toán/Ủy nhiệm chi, để đối chiếu tổng cộng")
-    i.add_argument("--sheet", help="tên hoặc số thứ tự trang trong tệp")
+    i.add_argument("--payment-order-amount", type=_amount, metavar=tr("SỐ_TIỀN"),
+                   help=tr("số tiền trên Giấy rút dự toán/Ủy nhiệm chi, để đối chiếu tổng cộng"))
+    i.add_argument("--sheet", help=tr("tên hoặc số thứ tự trang trong tệp"))
     i.add_argument("--map", action="append", metavar="FIELD=COLUMN",
-                   help="chỉ rõ cột, ví dụ amount=E hoặc \"Họ và tên=Họ tên NV\" (được ghi nhớ)")
+                   help=tr("chỉ rõ cột, ví dụ amount=E hoặc \"Họ và tên=Họ tên NV\" (được ghi nhớ)"))
     i.add_argument("--forget-map", action="store_true",
-                   help="bỏ cách ghép cột đã ghi nhớ, nhận cột theo tiêu đề")
-    i.add_argument("--json", action="store_true", help="báo cáo nhập dạng JSON")
+                   help=tr("bỏ cách ghép cột đã ghi nhớ, nhận cột theo tiêu đề"))
+    i.add_argument("--json", action="store_true", help=tr("báo cáo nhập dạng JSON"))
     i.set_defaults(func=cmd_import_salary)
 
-    s = sub.add_parser("validate", help="kiểm tra tài liệu trước khi ký")
+    s = sub.add_parser("validate", help=tr("kiểm tra tài liệu trước khi ký"))
     s.add_argument("document")
-    s.add_argument("--payment-order-amount", type=_amount, metavar="SỐ_TIỀN")
+    s.add_argument("--payment-order-amount", type=_amount, metavar=tr("SỐ_TIỀN"))
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_validate)
 
-    s = sub.add_parser("render", help="in tài liệu ra PDF theo mẫu")
+    s = sub.add_parser("render", help=tr("in tài liệu ra PDF theo mẫu"))
     s.add_argument("document")
     s.add_argument("-o", "--output", required=True)
-    s.add_argument("--xlsx", help="cũng ghi bảng ra tệp Excel (.xlsx)")
-    s.add_argument("--c02a", help="cũng in bảng lương C02a-HD (bảng tính từ danh sách cán bộ)")
-    s.add_argument("--c02a-xlsx", help="bảng lương C02a-HD ra tệp Excel (.xlsx)")
+    s.add_argument("--xlsx", help=tr("cũng ghi bảng ra tệp Excel (.xlsx)"))
+    s.add_argument("--c02a", help=tr("cũng in bảng lương C02a-HD (bảng tính từ danh sách cán bộ)"))
+    s.add_argument("--c02a-xlsx", help=tr("bảng lương C02a-HD ra tệp Excel (.xlsx)"))
     s.set_defaults(func=cmd_render)
 
-    s = sub.add_parser("words", help="đọc số tiền bằng chữ")
+    s = sub.add_parser("words", help=tr("đọc số tiền bằng chữ"))
     s.add_argument("amount")
     s.set_defaults(func=cmd_words)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from client.commands.common import open_context
+from client.i18n import tr
 
 
 def cmd_gui(args) -> int:
@@ -16,5 +17,5 @@ def cmd_gui(args) -> int:
 
 
 def register(sub) -> None:
-    s = sub.add_parser("gui", help="mở cửa sổ phần mềm (lần đầu: trình thiết lập)")
+    s = sub.add_parser("gui", help=tr("mở cửa sổ phần mềm (lần đầu: trình thiết lập)"))
     s.set_defaults(func=cmd_gui)

@@ -15,6 +15,7 @@ from client.commands.common import (
     write_document,
 )
 from client.errors import EXIT_INVALID, EXIT_OK, UsageError
+from client.i18n import tr
 
 
 def _connect(args):
@@ -27,7 +28,7 @@ def _connect(args):
 def _month(text: str) -> tuple[int, int]:
     period = parse_period(text)
     if period is None:
-        raise UsageError("Cần --month YYYY-MM.")
+        raise UsageError(tr("Cần --month YYYY-MM."))
     return period["year"], period["month"]
 
 
@@ -77,13 +78,15 @@ def cmd_payroll_compute(args) -> int:
                 data["rules_version"] = result.sheet.rules_version
             json_out(data)
         else:
-            out(f"Đã tạo {args.output}: {len(doc['lines'])} người, tổng "
-                f"{format_vnd(doc['total'])} đồng (bản nháp #{result.local_id}).")
+            out(tr("Đã tạo {output}: {people} người, tổng {total} đồng (bản nháp #{draft}).",
+                   output=args.output, people=len(doc["lines"]), total=format_vnd(doc["total"]),
+                   draft=result.local_id))
             if result.sheet is not None:
-                out(f"Lương cơ sở {format_vnd(result.sheet.base_salary)} đồng "
-                    f"({result.sheet.base_salary_source}).")
+                out(tr("Lương cơ sở {amount} đồng ({source}).",
+                       amount=format_vnd(result.sheet.base_salary),
+                       source=result.sheet.base_salary_source))
             if doc.get("changes"):
-                out("Thuyết minh thay đổi so với tháng trước (bản nháp, hãy đọc lại):")
+                out(tr("Thuyết minh thay đổi so với tháng trước (bản nháp, hãy đọc lại):"))
                 out(doc["changes"]["explanation"])
         return EXIT_INVALID if any(p.severity == "error" for p in problems) else EXIT_OK
     finally:
@@ -116,8 +119,10 @@ def cmd_staff_import(args) -> int:
         return EXIT_OK
     for note in report.notes:
         out(f"  · {note}")
-    out(f"Đã nạp {len(people)} người từ «{args.file}»: thêm {len(changes['added'])}, cập nhật "
-        f"{len(changes['updated'])}, thôi trả lương {len(changes['deactivated'])}.")
+    out(tr("Đã nạp {people} người từ «{file}»: thêm {added}, cập nhật {updated}, "
+           "thôi trả lương {deactivated}.", people=len(people), file=args.file,
+           added=len(changes["added"]), updated=len(changes["updated"]),
+           deactivated=len(changes["deactivated"])))
     return EXIT_OK
 
 
@@ -139,7 +144,7 @@ def cmd_staff_list(args) -> int:
         json_out([p.to_json() for p in people])
         return EXIT_OK
     if not people:
-        out("Danh sách cán bộ chưa có ai: dùng «kbnn-client staff import TỆP».")
+        out(tr("Danh sách cán bộ chưa có ai: dùng «kbnn-client staff import TỆP»."))
         return EXIT_OK
     for p in people:
         items = {i.key: i for i in rules.pay_items}
@@ -147,25 +152,29 @@ def cmd_staff_list(args) -> int:
             f"{items[k].short if k in items else k} {v.replace('.', ',')}"
             + ("%" if k in items and items[k].kind == "percent" else "")
             for k, v in p.coefficients.items())
-        amounts = ", ".join(f"{PART_LABELS.get(k, k)} {format_vnd(v)}"
+        amounts = ", ".join(f"{tr(PART_LABELS[k]) if k in PART_LABELS else k} {format_vnd(v)}"
                             for k, v in p.amounts.items())
         category = rules.category(p.category)
-        state = "" if p.active else " [thôi trả lương]"
-        out(f"{p.position:>4}. {p.name} — {p.account} ({p.bank}) — "
-            f"{category.label if category else p.category}; "
-            + "; ".join(x for x in (coef, amounts) if x)
-            + f"; NPT {p.dependants}; bảo hiểm {INSURANCE_VI.get(p.insurance, p.insurance)}"
-            + state)
+        insurance = (tr(INSURANCE_VI[p.insurance]) if p.insurance in INSURANCE_VI
+                     else p.insurance)
+        line = tr("{position:>4}. {name} — {account} ({bank}) — {category}; {pay}; "
+                  "NPT {dependants}; bảo hiểm {insurance}", position=p.position, name=p.name,
+                  account=p.account, bank=p.bank,
+                  category=category.label if category else p.category,
+                  pay="; ".join(x for x in (coef, amounts) if x), dependants=p.dependants,
+                  insurance=insurance)
+        out(line if p.active else line + " " + tr("[thôi trả lương]"))
     return EXIT_OK
 
 
 def register(sub) -> None:
     from client.commands.common import Parser
 
-    s = sub.add_parser("payroll", help="tính bảng lương tháng từ danh sách cán bộ")
+    s = sub.add_parser("payroll", help=tr("tính bảng lương tháng từ danh sách cán bộ"))
     ps = s.add_subparsers(dest="payroll_cmd", required=True, parser_class=Parser)
-    for name, text in (("compute", "tính lương tháng (C02a-HD) và lập Mẫu 09"),
-                       ("copy", "lập bảng tháng mới từ bảng tháng trước")):
+    helps = {"compute": tr("tính lương tháng (C02a-HD) và lập Mẫu 09"),
+             "copy": tr("lập bảng tháng mới từ bảng tháng trước")}
+    for name, text in helps.items():
         p = ps.add_parser(name, help=text)
         p.add_argument("--month", required=True, help="YYYY-MM")
         p.add_argument("-o", "--output", required=True)
@@ -174,21 +183,21 @@ def register(sub) -> None:
         p.add_argument("--payment-order", metavar="NUMBER:YYYY-MM-DD")
         p.add_argument("--json", action="store_true")
         if name == "compute":
-            p.add_argument("--rules", help="tệp quy định tính lương (mặc định: tệp đi kèm)")
+            p.add_argument("--rules", help=tr("tệp quy định tính lương (mặc định: tệp đi kèm)"))
         p.set_defaults(func=cmd_payroll_compute)
 
-    s = sub.add_parser("staff", help="danh sách cán bộ hưởng lương")
+    s = sub.add_parser("staff", help=tr("danh sách cán bộ hưởng lương"))
     ss = s.add_subparsers(dest="staff_cmd", required=True, parser_class=Parser)
-    p = ss.add_parser("import", help="nạp danh sách cán bộ từ Excel/CSV")
+    p = ss.add_parser("import", help=tr("nạp danh sách cán bộ từ Excel/CSV"))
     p.add_argument("file")
     p.add_argument("--sheet")
     p.add_argument("--map", action="append", metavar="FIELD=COLUMN")
     p.add_argument("--deactivate-missing", action="store_true",
-                   help="người không có trong tệp thôi được trả lương")
+                   help=tr("người không có trong tệp thôi được trả lương"))
     p.add_argument("--rules")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_staff_import)
-    p = ss.add_parser("list", help="xem danh sách cán bộ")
-    p.add_argument("--all", action="store_true", help="cả người đã thôi trả lương")
+    p = ss.add_parser("list", help=tr("xem danh sách cán bộ"))
+    p.add_argument("--all", action="store_true", help=tr("cả người đã thôi trả lương"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_staff_list)

@@ -19,7 +19,19 @@ from client.commands.common import (
 from client.errors import EXIT_INVALID, EXIT_OK, InvalidInput, KbnnError, TokenError, UsageError
 from client.i18n import tr
 
-VERDICT_VI = {"valid": "hợp lệ", "invalid": "không hợp lệ", "indeterminate": "chưa xác định"}
+
+def _verdict(verdict: str) -> str:
+    """A signature's verdict in words, in the current language."""
+    words = {"valid": tr("hợp lệ"), "invalid": tr("không hợp lệ"),
+             "indeterminate": tr("chưa xác định")}
+    return words.get(verdict, verdict)
+
+
+def _role(role: str | None) -> str:
+    """A signer role in words (an unknown role as it is written)."""
+    if role in ROLE_VI:
+        return tr(ROLE_VI[role])
+    return role or tr("vai trò ?")
 
 
 def _online_facts(ctx, args, unit_code: str | None):
@@ -51,23 +63,37 @@ def choose_candidate(ctx, args, role: str, unit_code: str | None, facts):
         try:
             kid = bytes.fromhex(args.key_id)
         except ValueError as exc:
-            raise UsageError("--key-id phải là chuỗi hex.") from exc
+            raise UsageError(tr("--key-id phải là chuỗi hex.")) from exc
         cands = [c for c in cands if bytes(c.entry.key_id) == kid]
     if not cands:
         without_key = [e for e in entries if not e.has_private_key and not e.is_ca]
-        hint = (f" (có {len(without_key)} chứng thư số trên token nhưng không có khóa bí mật đi kèm)"
-                if without_key else "")
-        raise TokenError("Không tìm thấy chứng thư số nào có khóa bí mật trên token"
-                         + (f" «{args.token}»" if args.token else "") + hint
-                         + ". Hãy cắm token và thử lại.", code="certificate-not-found")
+        n = len(without_key)
+        if args.token and without_key:
+            text = tr("Không tìm thấy chứng thư số nào có khóa bí mật trên token «{token}» (có {count} "
+                      "chứng thư số trên token nhưng không có khóa bí mật đi kèm). Hãy cắm token và "
+                      "thử lại.", token=args.token, count=n)
+        elif args.token:
+            text = tr("Không tìm thấy chứng thư số nào có khóa bí mật trên token «{token}». Hãy cắm "
+                      "token và thử lại.", token=args.token)
+        elif without_key:
+            text = tr("Không tìm thấy chứng thư số nào có khóa bí mật trên token (có {count} chứng "
+                      "thư số trên token nhưng không có khóa bí mật đi kèm). Hãy cắm token và thử "
+                      "lại.", count=n)
+        else:
+            text = tr("Không tìm thấy chứng thư số nào có khóa bí mật trên token. Hãy cắm token và "
+                      "thử lại.")
+        raise TokenError(text, code="certificate-not-found")
     usable = [c for c in cands if c.usable]
     explicit = bool(args.token or args.key_id)
     if len(cands) > 1 and not explicit and not cands[0].preferred and len(usable) != 1:
         lines = [f"{c.entry.token_label} / --key-id {bytes(c.entry.key_id).hex()}: {c.describe_vi()}"
-                 + ("" if c.usable else " — KHÔNG dùng được: " + "; ".join(p.message for p in c.errors))
+                 if c.usable else
+                 tr("{token} / --key-id {key_id}: {candidate} — KHÔNG dùng được: {reasons}",
+                    token=c.entry.token_label, key_id=bytes(c.entry.key_id).hex(),
+                    candidate=c.describe_vi(), reasons="; ".join(p.message for p in c.errors))
                  for c in cands]
-        raise UsageError("Có nhiều chứng thư số; hãy chọn bằng --token và/hoặc --key-id:\n  "
-                         + "\n  ".join(lines))
+        raise UsageError(tr("Có nhiều chứng thư số; hãy chọn bằng --token và/hoặc --key-id:\n  {lines}",
+                            lines="\n  ".join(lines)))
     return service, (usable[0] if usable and not explicit else cands[0])
 
 
@@ -86,8 +112,8 @@ def cmd_sign(args) -> int:
         data = read_file(args.input, "tài liệu")
         prepared = prepare(data, trust=ctx.trust(extra), attachments=attached)
         if prepared.next_role != args.role:
-            raise InvalidInput(f"Theo thứ tự ký, người ký tiếp theo là {ROLE_VI[prepared.next_role]}, "
-                               f"không phải {ROLE_VI[args.role]}.")
+            raise InvalidInput(tr("Theo thứ tự ký, người ký tiếp theo là {next_role}, không phải {role}.",
+                                  next_role=_role(prepared.next_role), role=_role(args.role)))
         unit = prepared.document.get("unit") if isinstance(prepared.document, dict) else None
         unit_code = unit.get("code") if isinstance(unit, dict) else None
         facts = _online_facts(ctx, args, unit_code)
@@ -104,9 +130,10 @@ def cmd_sign(args) -> int:
         problems = before_pin(cand, token, facts)
         errors = [p for p in problems if p.severity == "error"]
         if errors:
-            raise TokenError("Không thể ký bằng chứng thư số này (chưa hỏi mã PIN):", problems,
+            raise TokenError(tr("Không thể ký bằng chứng thư số này (chưa hỏi mã PIN):"), problems,
                              code=errors[0].code)
-        out(f"Ký với tư cách {ROLE_VI[args.role]}: {cand.describe_vi()}; token «{token.label}».")
+        out(tr("Ký với tư cách {role}: {candidate}; token «{token}».", role=_role(args.role),
+               candidate=cand.describe_vi(), token=token.label))
         print_problems(problems)
         pin = ask_pin(args, token)
         scheme = None if args.scheme == "auto" else args.scheme
@@ -115,7 +142,7 @@ def cmd_sign(args) -> int:
         write_file(args.output, package)
         if local_id is not None:
             ctx.documents.set_package(local_id, package, "signed-partial")
-        out(f"Đã ký và ghi {args.output}.")
+        out(tr("Đã ký và ghi {path}.", path=args.output))
         return EXIT_OK
     finally:
         ctx.close()
@@ -132,24 +159,32 @@ def print_report(report, title: str) -> None:
     """Per signature: file, role, signer, time, certificate, verdict, reasons; then the rest."""
     from client.signing.certs import VN_TZ, cert_info, format_date_vn
 
-    out(f"{title}: " + ("HỢP LỆ" if report.valid else "KHÔNG HỢP LỆ")
-        + ("" if report.complete else " (chưa đủ chữ ký)"))
+    if report.valid:
+        head = (tr("{title}: HỢP LỆ", title=title) if report.complete
+                else tr("{title}: HỢP LỆ (chưa đủ chữ ký)", title=title))
+    else:
+        head = (tr("{title}: KHÔNG HỢP LỆ", title=title) if report.complete
+                else tr("{title}: KHÔNG HỢP LỆ (chưa đủ chữ ký)", title=title))
+    out(head)
     shown = set()
     for s in report.signatures:
         when = s.signing_time.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M") if s.signing_time else "?"
-        out(f"  {s.file}: {ROLE_VI.get(s.role or '', s.role or 'vai trò ?')} — {s.signer_name or '?'} — "
-            f"ký lúc {when} — {VERDICT_VI.get(s.verdict, s.verdict).upper()}")
+        out("  " + tr("{file}: {role} — {signer} — ký lúc {when} — {verdict}", file=s.file,
+                      role=_role(s.role), signer=s.signer_name or "?", when=when,
+                      verdict=_verdict(s.verdict).upper()))
         if s.cert_der:
             try:
                 info = cert_info(s.cert_der)
-                out(f"      chứng thư số: số sê-ri {info.serial_hex}, cấp bởi {info.issuer_cn or '?'}, "
-                    f"hiệu lực {format_date_vn(info.not_before)}–{format_date_vn(info.not_after)}")
+                out("      " + tr("chứng thư số: số sê-ri {serial}, cấp bởi {issuer}, hiệu lực "
+                                  "{not_before}–{not_after}", serial=info.serial_hex,
+                                  issuer=info.issuer_cn or "?", not_before=format_date_vn(info.not_before),
+                                  not_after=format_date_vn(info.not_after)))
             except KbnnError:
                 pass
         for p in s.reasons:
             shown.add(id(p))
-            mark = "Lỗi" if p.severity == "error" else "Lưu ý"
-            out(f"      [{mark}] {p.message}")
+            out("      " + (tr("[Lỗi] {message}", message=p.message) if p.severity == "error"
+                             else tr("[Lưu ý] {message}", message=p.message)))
     rest = [p for p in report.problems if id(p) not in shown]
     print_problems(rest)
 
@@ -166,7 +201,7 @@ def cmd_verify(args) -> int:
     if args.json:
         json_out(report.to_json())
     else:
-        print_report(report, f"Gói hồ sơ {args.package}")
+        print_report(report, tr("Gói hồ sơ {path}", path=args.package))
     return EXIT_OK if report.valid else EXIT_INVALID
 
 
@@ -209,7 +244,7 @@ def cmd_tokens(args) -> int:
         configured = args.module or ctx.home.get("signing", "module")
         modules = discover_modules(configured)
         if args.module and not any(m.source == "configured" for m in modules):
-            raise TokenError(f"Không tìm thấy tệp mô-đun PKCS#11 «{args.module}».",
+            raise TokenError(tr("Không tìm thấy tệp mô-đun PKCS#11 «{path}».", path=args.module),
                              code="module-not-found")
         if args.module:
             modules = [m for m in modules if m.source == "configured"]
@@ -231,44 +266,63 @@ def cmd_tokens(args) -> int:
             json_out({"process_arch": process_arch(), "module": selected,
                       "tokens": chosen["tokens"] if chosen else [], "modules": listing})
             return EXIT_OK
-        out(f"Ứng dụng đang chạy {ARCH_VI.get(process_arch(), process_arch())}.")
+        out(tr("Ứng dụng đang chạy {arch}.", arch=ARCH_VI.get(process_arch(), process_arch())))
         if not listing:
-            out("Không tìm thấy mô-đun PKCS#11 nào. Hãy cài trình điều khiển token của nhà cung cấp "
-                "chữ ký số, hoặc chỉ đường dẫn bằng --module.")
+            out(tr("Không tìm thấy mô-đun PKCS#11 nào. Hãy cài trình điều khiển token của nhà cung cấp "
+                   "chữ ký số, hoặc chỉ đường dẫn bằng --module."))
         for item in listing:
-            mark = "đang dùng" if item["selected"] else ("có thể dùng" if item["loadable"] else "KHÔNG dùng được")
-            arch = ARCH_VI.get(item["arch"] or "", item["arch"] or "không rõ kiến trúc")
-            out(f"Mô-đun PKCS#11 [{mark}]: {item['path']}"
-                + (f" — {item['vendor']}" if item["vendor"] else "") + f" — {arch}")
+            arch = ARCH_VI.get(item["arch"] or "", item["arch"] or tr("không rõ kiến trúc"))
+            details = (f" — {item['vendor']}" if item["vendor"] else "") + f" — {arch}"
+            if item["selected"]:
+                out(tr("Mô-đun PKCS#11 [đang dùng]: {path}{details}", path=item["path"], details=details))
+            elif item["loadable"]:
+                out(tr("Mô-đun PKCS#11 [có thể dùng]: {path}{details}", path=item["path"], details=details))
+            else:
+                out(tr("Mô-đun PKCS#11 [KHÔNG dùng được]: {path}{details}", path=item["path"],
+                       details=details))
             for p in item["problems"]:
-                out(f"    {'Lỗi' if p['severity'] == 'error' else 'Lưu ý'}: {p['message']}")
+                out("    " + _problem_line(p["severity"], p["message"]))
             if item["error"]:
-                out(f"    Lỗi: {item['error']}")
+                out("    " + tr("Lỗi: {message}", message=item["error"]))
             if item["loadable"] and not item["tokens"] and not item["error"]:
-                out("    Không thấy token nào. Hãy cắm token vào máy.")
+                out("    " + tr("Không thấy token nào. Hãy cắm token vào máy."))
             for t in item["tokens"]:
-                state = ("ĐÃ KHÓA PIN" if t["pin_locked"] else "lần thử PIN cuối cùng" if t["pin_final_try"]
-                         else "còn ít lần thử PIN" if t["pin_count_low"] else "PIN bình thường")
-                pad = ", nhập PIN trên thiết bị" if t["protected_auth_path"] else ""
-                out(f"    Token «{t['label']}» (số sê-ri {t['serial']}, {t['manufacturer']}) — {state}{pad}")
+                state = (tr("ĐÃ KHÓA PIN") if t["pin_locked"] else tr("lần thử PIN cuối cùng")
+                         if t["pin_final_try"] else tr("còn ít lần thử PIN") if t["pin_count_low"]
+                         else tr("PIN bình thường"))
+                facts = {"label": t["label"], "serial": t["serial"], "manufacturer": t["manufacturer"],
+                         "state": state}
+                out("    " + (tr("Token «{label}» (số sê-ri {serial}, {manufacturer}) — {state}, nhập PIN "
+                                 "trên thiết bị", **facts) if t["protected_auth_path"]
+                                else tr("Token «{label}» (số sê-ri {serial}, {manufacturer}) — {state}",
+                                        **facts)))
                 for c in t["certificates"]:
                     if "error" in c:
                         out(f"      - {c['label']}: {c['error']}")
                         continue
                     ids = ", ".join(f"{k}:{v}" for k in ("MNS", "MST", "CCCD", "CMND")
                                     for v in c["uids"].get(k, []))
-                    kind = ("chứng thư CA" if c["is_ca"] else "có khóa bí mật" if c["has_private_key"]
-                            else "KHÔNG có khóa bí mật")
-                    out(f"      - {c['subject']} — {c['organisation'] or '?'}"
-                        + (f" — {ids}" if ids else "")
-                        + f" — cấp bởi {c['issuer'] or '?'} — số sê-ri {c['serial']} — hiệu lực "
-                        f"{format_date_vn(_dt(c['not_before']))}–{format_date_vn(_dt(c['not_after']))} — "
-                        f"{', '.join(c['key_usage']) or 'không ghi mục đích sử dụng khóa'} [{kind}]")
+                    kind = (tr("chứng thư CA") if c["is_ca"] else tr("có khóa bí mật")
+                            if c["has_private_key"] else tr("KHÔNG có khóa bí mật"))
+                    who = f"{c['subject']} — {c['organisation'] or '?'}" + (f" — {ids}" if ids else "")
+                    out("      - " + tr("{who} — cấp bởi {issuer} — số sê-ri {serial} — hiệu lực "
+                                      "{not_before}–{not_after} — {key_usage} [{kind}]", who=who,
+                                      issuer=c["issuer"] or "?", serial=c["serial"],
+                                      not_before=format_date_vn(_dt(c["not_before"])),
+                                      not_after=format_date_vn(_dt(c["not_after"])),
+                                      key_usage=", ".join(c["key_usage"])
+                                      or tr("không ghi mục đích sử dụng khóa"), kind=kind))
                     for p in c["problems"]:
-                        out(f"          {'Lỗi' if p['severity'] == 'error' else 'Lưu ý'}: {p['message']}")
+                        out("          " + _problem_line(p["severity"], p["message"]))
         return EXIT_OK
     finally:
         ctx.close()
+
+
+def _problem_line(severity: str, message: str) -> str:
+    if severity == "error":
+        return tr("Lỗi: {message}", message=message)
+    return tr("Lưu ý: {message}", message=message)
 
 
 def _dt(text: str):
@@ -278,7 +332,7 @@ def _dt(text: str):
 
 
 def register(sub) -> None:
-    s = sub.add_parser("sign", help="ký số tài liệu hoặc gói hồ sơ bằng token")
+    s = sub.add_parser("sign", help=tr("ký số tài liệu hoặc gói hồ sơ bằng token"))
     s.add_argument("input")
     s.add_argument("-o", "--output", required=True)
     s.add_argument("--role", required=True, choices=ROLES)
@@ -288,30 +342,30 @@ def register(sub) -> None:
     s.add_argument("--pin-env", metavar="VAR")
     s.add_argument("--trust", action="append", metavar="CA.pem")
     s.add_argument("--scheme", choices=("auto", "pkcs1v15", "pss"), default="auto",
-                   help="kiểu chữ ký RSA (mặc định PKCS#1 v1.5; khóa EC luôn dùng ECDSA)")
+                   help=tr("kiểu chữ ký RSA (mặc định PKCS#1 v1.5; khóa EC luôn dùng ECDSA)"))
     s.add_argument("--offline", action="store_true",
-                   help="không đối chiếu với Kho bạc (chứng thư đã đăng ký, giờ máy tính)")
+                   help=tr("không đối chiếu với Kho bạc (chứng thư đã đăng ký, giờ máy tính)"))
     s.add_argument("--password-env", metavar="VAR",
-                   help="biến môi trường chứa mật khẩu Kho bạc (để lấy danh sách người ký đã đăng ký)")
+                   help=tr("biến môi trường chứa mật khẩu Kho bạc (để lấy danh sách người ký đã đăng ký)"))
     s.add_argument("--confirm-warnings", metavar="CODE,…|all",
-                   help="xác nhận đã xem các cảnh báo kiểm tra (ghi lại tên người ký) — chữ ký đầu")
+                   help=tr("xác nhận đã xem các cảnh báo kiểm tra (ghi lại tên người ký) — chữ ký đầu"))
     s.add_argument("--attach", nargs="+", metavar="FILE",
-                   help="tệp đính kèm (PDF, DOCX, XLSX, JPG, PNG; mỗi tệp tối đa 10 MiB), "
-                        "chỉ thêm được ở chữ ký đầu tiên")
+                   help=tr("tệp đính kèm (PDF, DOCX, XLSX, JPG, PNG; mỗi tệp tối đa 10 MiB), "
+                           "chỉ thêm được ở chữ ký đầu tiên"))
     s.set_defaults(func=cmd_sign)
 
-    s = sub.add_parser("verify", help="kiểm tra gói hồ sơ và các chữ ký số")
+    s = sub.add_parser("verify", help=tr("kiểm tra gói hồ sơ và các chữ ký số"))
     s.add_argument("package")
     s.add_argument("--trust", action="append", metavar="CA.pem")
     s.add_argument("--require-complete", action="store_true")
     s.add_argument("--json", action="store_true")
     s.add_argument("--online", action="store_true",
-                   help="kiểm tra tình trạng thu hồi chứng thư số (OCSP/CRL) qua mạng")
-    s.add_argument("--timeout", type=float, default=5.0, metavar="GIÂY",
-                   help="thời gian chờ tối đa cho mỗi yêu cầu OCSP/CRL (mặc định 5 giây)")
+                   help=tr("kiểm tra tình trạng thu hồi chứng thư số (OCSP/CRL) qua mạng"))
+    s.add_argument("--timeout", type=float, default=5.0, metavar=tr("GIÂY"),
+                   help=tr("thời gian chờ tối đa cho mỗi yêu cầu OCSP/CRL (mặc định 5 giây)"))
     s.set_defaults(func=cmd_verify)
 
-    s = sub.add_parser("tokens", help="liệt kê mô-đun PKCS#11, token và chứng thư số")
+    s = sub.add_parser("tokens", help=tr("liệt kê mô-đun PKCS#11, token và chứng thư số"))
     s.add_argument("--module")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_tokens)

@@ -22,6 +22,7 @@ from client.commands.common import (
     write_file,
 )
 from client.errors import EXIT_INVALID, EXIT_OK, EXIT_UNREACHABLE, InvalidInput, KbnnError
+from client.i18n import tr
 
 
 def _when(text: str | None) -> str:
@@ -40,7 +41,7 @@ def cmd_login(args) -> int:
     from client.transport.network import client_for_home
 
     home = open_home(args)
-    password = ask_password(args, f"Mật khẩu của {args.user} (đơn vị {args.unit}): ")
+    password = ask_password(args, tr("Mật khẩu của {user} (đơn vị {unit}): ", user=args.user, unit=args.unit))
     api = client_for_home(home, lambda: password, url=args.server, unit=args.unit, user=args.user)
     try:
         api.login()
@@ -53,36 +54,40 @@ def cmd_login(args) -> int:
     home.save()
     if not args.password_env:
         Credentials(home).store(password)
-        out("Đã đăng nhập; mật khẩu được lưu trong kho khóa của hệ điều hành.")
+        out(tr("Đã đăng nhập; mật khẩu được lưu trong kho khóa của hệ điều hành."))
     else:
-        out("Đã đăng nhập.")
+        out(tr("Đã đăng nhập."))
     return EXIT_OK
 
 
 def print_item(item, history: list[dict] | None = None) -> None:
     from client.money import format_vnd
 
-    out(f"#{item.local_id}  Chứng từ số {item.document_number}  ({item.kind})  "
-        f"{format_vnd(item.total)} đ")
-    line = f"      Hàng đợi: {item.state_text}"
-    if item.waiting and item.attempts:
-        line += f" — đã thử {item.attempts} lần"
-        if item.next_try:
-            line += f", thử lại lúc {_when(item.next_try)}"
-    out(line)
+    out(tr("#{id}  Chứng từ số {number}  ({kind})  {total} đ", id=item.local_id,
+           number=item.document_number, kind=item.kind, total=format_vnd(item.total)))
+    if item.waiting and item.attempts and item.next_try:
+        line = tr("Hàng đợi: {state} — đã thử {attempts} lần, thử lại lúc {next_try}",
+                  state=item.state_text, attempts=item.attempts, next_try=_when(item.next_try))
+    elif item.waiting and item.attempts:
+        line = tr("Hàng đợi: {state} — đã thử {attempts} lần", state=item.state_text,
+                  attempts=item.attempts)
+    else:
+        line = tr("Hàng đợi: {state}", state=item.state_text)
+    out("      " + line)
     if item.submission_id:
-        out(f"      Kho bạc: {item.status_text or item.treasury_status or ''} "
-            f"(mã hồ sơ {item.submission_id})"
-            + ("; đã có chứng từ báo Nợ" if item.has_receipt else ""))
+        status = item.status_text or item.treasury_status or ""
+        out("      " + (tr("Kho bạc: {status} (mã hồ sơ {id}); đã có chứng từ báo Nợ", status=status,
+                           id=item.submission_id) if item.has_receipt
+                        else tr("Kho bạc: {status} (mã hồ sơ {id})", status=status, id=item.submission_id)))
     if item.reason:
         first, *rest = item.reason.splitlines()
-        out(f"      Lý do: {first}")
+        out("      " + tr("Lý do: {reason}", reason=first))
         for r in rest:
             out(f"        {r}")
     if item.last_error and item.waiting:
-        out(f"      Lỗi gần nhất: {item.last_error}")
+        out("      " + tr("Lỗi gần nhất: {error}", error=item.last_error))
     if item.waiting and item.delivery_uncertain:
-        out("      (Kho bạc có thể đã nhận — sẽ gửi lại cùng khóa, không bị trùng; không hủy được)")
+        out("      " + tr("(Kho bạc có thể đã nhận — sẽ gửi lại cùng khóa, không bị trùng; không hủy được)"))
     for h in history or []:
         note = f" — {h['note']}" if h.get("note") else ""
         out(f"        {_when(h['at'])}  {h.get('status_text') or h['status']}{note}")
@@ -137,26 +142,30 @@ def cmd_submit(args) -> int:
     try:
         local_id = ctx.submit_package(read_file(args.package, "gói hồ sơ"),
                                       [Path(t) for t in args.trust or []])
-        out(f"Đã xếp hồ sơ vào hàng đợi gửi (#{local_id}); hồ sơ đã được lưu an toàn trên máy.")
+        out(tr("Đã xếp hồ sơ vào hàng đợi gửi (#{id}); hồ sơ đã được lưu an toàn trên máy.", id=local_id))
         try:
             result = flush_until(ctx, args.wait or 0, local_id)
         except KbnnError as exc:
-            out(f"Chưa gửi được: {exc.message} Hồ sơ vẫn nằm trong hàng đợi (#{local_id}).")
+            out(tr("Chưa gửi được: {error} Hồ sơ vẫn nằm trong hàng đợi (#{id}).", error=exc.message,
+                   id=local_id))
             raise
         item = ctx.outbox.get(local_id)
         if item.submission_id:
-            out(f"Đã gửi Kho bạc: mã hồ sơ {item.submission_id} — "
-                f"{item.status_text or item.treasury_status}.")
+            out(tr("Đã gửi Kho bạc: mã hồ sơ {id} — {status}.", id=item.submission_id,
+                   status=item.status_text or item.treasury_status))
             return EXIT_OK
         if item.state == "needs-attention":
-            out(f"Kho bạc không nhận hồ sơ: {item.reason or item.last_error}")
+            out(tr("Kho bạc không nhận hồ sơ: {reason}", reason=item.reason or item.last_error))
             return EXIT_INVALID
         if result.locked:
-            out("Một cửa sổ hoặc tiến trình khác đang gửi hàng đợi; hồ sơ sẽ được gửi cùng lượt đó.")
+            out(tr("Một cửa sổ hoặc tiến trình khác đang gửi hàng đợi; hồ sơ sẽ được gửi cùng lượt đó."))
             return EXIT_OK
-        out("Chưa gửi được, hồ sơ vẫn nằm trong hàng đợi và sẽ tự gửi lại"
-            + (f" (lúc {_when(item.next_try)})" if item.next_try else "")
-            + f": {item.last_error or ''}")
+        if item.next_try:
+            out(tr("Chưa gửi được, hồ sơ vẫn nằm trong hàng đợi và sẽ tự gửi lại (lúc {when}): {error}",
+                   when=_when(item.next_try), error=item.last_error or ""))
+        else:
+            out(tr("Chưa gửi được, hồ sơ vẫn nằm trong hàng đợi và sẽ tự gửi lại: {error}",
+                   error=item.last_error or ""))
         return EXIT_UNREACHABLE
     finally:
         ctx.close()
@@ -168,37 +177,38 @@ def cmd_queue(args) -> int:
         if args.queue_cmd == "flush":
             result = flush_until(ctx, args.wait or 0)
             if result.locked:
-                out("Một cửa sổ hoặc tiến trình khác đang gửi hàng đợi; không gửi thêm lúc này.")
+                out(tr("Một cửa sổ hoặc tiến trình khác đang gửi hàng đợi; không gửi thêm lúc này."))
                 return EXIT_OK
-            out(f"Đã gửi {result.sent}, Kho bạc không nhận {result.refused}, "
-                f"chưa gửi được {result.failed - result.refused}, còn chờ "
-                f"{ctx.outbox.summary().waiting}.")
+            out(tr("Đã gửi {sent}, Kho bạc không nhận {refused}, chưa gửi được {failed}, còn chờ "
+                   "{waiting}.", sent=result.sent, refused=result.refused,
+                   failed=result.failed - result.refused, waiting=ctx.outbox.summary().waiting))
             for e in result.errors:
                 print(f"  - {e}", file=sys.stderr)
             return _flush_exit(result)
         if args.queue_cmd == "cancel":
             item = ctx.outbox.get(args.id)
             ctx.outbox.cancel(args.id)
-            out(f"Đã hủy #{args.id} (chứng từ số {item.document_number}); hồ sơ sẽ không được gửi.")
+            out(tr("Đã hủy #{id} (chứng từ số {number}); hồ sơ sẽ không được gửi.", id=args.id,
+                   number=item.document_number))
             return EXIT_OK
         if args.queue_cmd == "retry":
             item = ctx.outbox.get(args.id)
             ctx.outbox.retry(args.id)
-            out(f"Sẽ gửi lại #{args.id} (chứng từ số {item.document_number}, cùng khóa và cùng "
-                "gói hồ sơ) ở lần gửi tới: kbnn-client queue flush.")
+            out(tr("Sẽ gửi lại #{id} (chứng từ số {number}, cùng khóa và cùng gói hồ sơ) ở lần gửi "
+                   "tới: kbnn-client queue flush.", id=args.id, number=item.document_number))
             return EXIT_OK
         items = ctx.outbox.items()
         if args.json:
             json_out([i.to_json() for i in items])
         else:
             if not items:
-                out("Hàng đợi trống.")
+                out(tr("Hàng đợi trống."))
             for i in items:
                 print_item(i)
             s = ctx.outbox.summary()
             if items:
-                out(f"Chờ gửi: {s.waiting}; cần xử lý: {s.needs_attention}; "
-                    f"đang theo dõi: {s.following}.")
+                out(tr("Chờ gửi: {waiting}; cần xử lý: {needs_attention}; đang theo dõi: {following}.",
+                       waiting=s.waiting, needs_attention=s.needs_attention, following=s.following))
         return EXIT_OK
     finally:
         ctx.close()
@@ -228,23 +238,23 @@ def cmd_status(args) -> int:
         if args.id:
             found = ctx.outbox.find(args.id)
             if found is None:
-                raise InvalidInput(f"Không có hồ sơ «{args.id}» (mã hồ sơ Kho bạc hoặc số mục).")
+                raise InvalidInput(tr("Không có hồ sơ «{id}» (mã hồ sơ Kho bạc hoặc số mục).", id=args.id))
             items = [found]
             if args.save_receipt:
                 data = ctx.outbox.receipt(found.local_id)
                 if data is None:
-                    raise InvalidInput(f"Hồ sơ #{found.local_id} chưa có chứng từ báo Nợ "
-                                       "(chỉ có khi Kho bạc đã thanh toán).")
+                    raise InvalidInput(tr("Hồ sơ #{id} chưa có chứng từ báo Nợ (chỉ có khi Kho bạc "
+                                          "đã thanh toán).", id=found.local_id))
                 write_file(args.save_receipt, data)
-                out(f"Đã lưu chứng từ báo Nợ vào «{args.save_receipt}».")
+                out(tr("Đã lưu chứng từ báo Nợ vào «{path}».", path=args.save_receipt))
         elif args.save_receipt:
-            raise InvalidInput("Hãy chỉ rõ hồ sơ cần lưu chứng từ báo Nợ (mã hồ sơ hoặc số mục).")
+            raise InvalidInput(tr("Hãy chỉ rõ hồ sơ cần lưu chứng từ báo Nợ (mã hồ sơ hoặc số mục)."))
         if args.json:
             data = [dict(i.to_json(), history=ctx.outbox.history(i.local_id)) for i in items]
             json_out(data[0] if args.id else data)
         else:
             if not items:
-                out("Chưa có hồ sơ nào được gửi.")
+                out(tr("Chưa có hồ sơ nào được gửi."))
             for i in items:
                 print_item(i, ctx.outbox.history(i.local_id) if args.id else None)
         return code
@@ -287,44 +297,48 @@ def cmd_proxy(args) -> int:
     settings = network_settings(home)
     if args.proxy_cmd == "password":
         if settings.proxy != "manual" or not settings.proxy_user:
-            raise InvalidInput("Chỉ cần mật khẩu khi dùng proxy thủ công có tên đăng nhập: đặt "
-                               "[network] proxy = manual, proxy_host và proxy_user trước.")
-        store_proxy_password(settings, ask_password(args, f"Mật khẩu proxy của {settings.proxy_user}: "))
-        out("Đã lưu mật khẩu proxy trong kho khóa của hệ điều hành.")
+            raise InvalidInput(tr("Chỉ cần mật khẩu khi dùng proxy thủ công có tên đăng nhập: đặt "
+                                  "[network] proxy = manual, proxy_host và proxy_user trước."))
+        store_proxy_password(settings, ask_password(
+            args, tr("Mật khẩu proxy của {user}: ", user=settings.proxy_user)))
+        out(tr("Đã lưu mật khẩu proxy trong kho khóa của hệ điều hành."))
         return EXIT_OK
-    modes = {"system": "theo cấu hình của hệ điều hành", "none": "không dùng proxy",
-             "manual": "proxy chỉ định"}
-    out(f"Proxy: {modes.get(settings.proxy, settings.proxy)}")
+    modes = {"system": tr("Proxy: theo cấu hình của hệ điều hành"), "none": tr("Proxy: không dùng proxy"),
+             "manual": tr("Proxy: proxy chỉ định")}
+    out(modes.get(settings.proxy, f"Proxy: {settings.proxy}"))
     if settings.proxy == "manual":
-        out(f"  Địa chỉ: {settings.proxy_host}")
+        out("  " + tr("Địa chỉ: {host}", host=settings.proxy_host))
         if settings.proxy_user:
-            has = "có" if proxy_password(settings) else "CHƯA có"
-            out(f"  Tên đăng nhập: {settings.proxy_user} (mật khẩu trong kho khóa: {has})")
-    out(f"Thời gian chờ: kết nối {settings.connect_timeout:g} giây, trả lời "
-        f"{settings.read_timeout:g} giây")
+            if proxy_password(settings):
+                out("  " + tr("Tên đăng nhập: {user} (mật khẩu trong kho khóa: có)", user=settings.proxy_user))
+            else:
+                out("  " + tr("Tên đăng nhập: {user} (mật khẩu trong kho khóa: CHƯA có)",
+                              user=settings.proxy_user))
+    out(tr("Thời gian chờ: kết nối {connect:g} giây, trả lời {read:g} giây",
+           connect=settings.connect_timeout, read=settings.read_timeout))
     for p in settings.problems():
-        print(f"  - Lỗi: {p}", file=sys.stderr)
+        print("  - " + tr("Lỗi: {message}", message=p), file=sys.stderr)
     return EXIT_INVALID if settings.problems() else EXIT_OK
 
 
 def register(sub) -> None:
     from client.commands.common import Parser
 
-    s = sub.add_parser("login", help="đăng nhập dịch vụ công Kho bạc")
+    s = sub.add_parser("login", help=tr("đăng nhập dịch vụ công Kho bạc"))
     s.add_argument("--server", required=True)
     s.add_argument("--unit", required=True)
     s.add_argument("--user", required=True)
     s.add_argument("--password-env", metavar="VAR")
     s.set_defaults(func=cmd_login)
 
-    s = sub.add_parser("submit", help="gửi gói hồ sơ đã ký đủ tới Kho bạc")
+    s = sub.add_parser("submit", help=tr("gửi gói hồ sơ đã ký đủ tới Kho bạc"))
     s.add_argument("package")
     s.add_argument("--password-env", metavar="VAR")
     s.add_argument("--wait", type=float, default=0, metavar="SECONDS")
     s.add_argument("--trust", action="append", metavar="CA.pem")
     s.set_defaults(func=cmd_submit)
 
-    s = sub.add_parser("queue", help="hàng đợi gửi")
+    s = sub.add_parser("queue", help=tr("hàng đợi gửi"))
     qs = s.add_subparsers(dest="queue_cmd", required=True, parser_class=Parser)
     q = qs.add_parser("list")
     q.add_argument("--json", action="store_true")
@@ -337,26 +351,26 @@ def register(sub) -> None:
     q.add_argument("id", type=int)
     s.set_defaults(func=cmd_queue)
 
-    s = sub.add_parser("status", help="trạng thái hồ sơ đã gửi")
+    s = sub.add_parser("status", help=tr("trạng thái hồ sơ đã gửi"))
     s.add_argument("id", nargs="?")
     s.add_argument("--refresh", action="store_true")
     s.add_argument("--json", action="store_true")
     s.add_argument("--password-env", metavar="VAR")
     s.add_argument("--save-receipt", metavar="FILE.p7m",
-                   help="lưu chứng từ báo Nợ của hồ sơ đã thanh toán")
+                   help=tr("lưu chứng từ báo Nợ của hồ sơ đã thanh toán"))
     s.set_defaults(func=cmd_status)
 
-    s = sub.add_parser("sync", help="gửi hồ sơ đến hạn và cập nhật trạng thái từ Kho bạc")
-    s.add_argument("--watch", action="store_true", help="chạy liên tục (Ctrl+C để dừng)")
+    s = sub.add_parser("sync", help=tr("gửi hồ sơ đến hạn và cập nhật trạng thái từ Kho bạc"))
+    s.add_argument("--watch", action="store_true", help=tr("chạy liên tục (Ctrl+C để dừng)"))
     s.add_argument("--interval", type=float, default=180.0, metavar="SECONDS")
-    s.add_argument("--force", action="store_true", help="gửi cả hồ sơ chưa đến giờ thử lại")
+    s.add_argument("--force", action="store_true", help=tr("gửi cả hồ sơ chưa đến giờ thử lại"))
     s.add_argument("--json", action="store_true")
     s.add_argument("--password-env", metavar="VAR")
     s.set_defaults(func=cmd_sync)
 
-    s = sub.add_parser("proxy", help="proxy dùng để kết nối Kho bạc")
+    s = sub.add_parser("proxy", help=tr("proxy dùng để kết nối Kho bạc"))
     ps = s.add_subparsers(dest="proxy_cmd", required=True, parser_class=Parser)
     ps.add_parser("show")
-    p = ps.add_parser("password", help="lưu mật khẩu proxy vào kho khóa của hệ điều hành")
+    p = ps.add_parser("password", help=tr("lưu mật khẩu proxy vào kho khóa của hệ điều hành"))
     p.add_argument("--password-env", metavar="VAR")
     s.set_defaults(func=cmd_proxy)

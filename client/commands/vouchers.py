@@ -17,6 +17,7 @@ from client.commands.common import (
     write_document,
 )
 from client.errors import EXIT_INVALID, EXIT_OK, InvalidInput, UsageError
+from client.i18n import tr
 
 
 def _order_lines(items: list[str] | None) -> list[dict] | None:
@@ -32,8 +33,8 @@ def _order_lines(items: list[str] | None) -> list[dict] | None:
                 raise ValueError
             lines.append({"ndkt": code.strip(), "amount": parse_vnd(amount)})
         except ValueError as exc:
-            raise UsageError(f"--order-line «{item}» phải có dạng MÃ_NDKT=SỐ_TIỀN, "
-                             "ví dụ 6501=1.200.000.") from exc
+            raise UsageError(tr("--order-line «{item}» phải có dạng MÃ_NDKT=SỐ_TIỀN, "
+                                "ví dụ 6501=1.200.000.", item=item)) from exc
     return lines
 
 
@@ -67,11 +68,11 @@ def cmd_import_vouchers(args) -> int:
     lines = _order_lines(args.order_line)
     if lines is not None:
         if order is None:
-            raise UsageError("--order-line cần đi cùng --payment-order SỐ:YYYY-MM-DD.")
+            raise UsageError(tr("--order-line cần đi cùng --payment-order SỐ:YYYY-MM-DD."))
         order["lines"] = lines
     settles = [{"number": n} for n in args.settles or []]
     if settles and args.purpose != "payment":
-        raise UsageError("--settles chỉ dùng cho bảng kê thanh toán (--purpose payment).")
+        raise UsageError(tr("--settles chỉ dùng cho bảng kê thanh toán (--purpose payment)."))
     prefix = "TU" if args.purpose == "advance" else "BK"
     doc_date = args.date or today.isoformat()
     number = args.number or f"{prefix}-{doc_date[5:7]}/{doc_date[:4]}"
@@ -93,7 +94,7 @@ def cmd_import_vouchers(args) -> int:
         conn.close()
     invalid = errors(documents.validate(doc))
     if invalid:
-        raise InvalidInput(f"Bảng kê từ «{args.file}» chưa hợp lệ.", invalid)
+        raise InvalidInput(tr("Bảng kê từ «{file}» chưa hợp lệ.", file=args.file), invalid)
     catalogue = load(home.path)
     problems = run_checks(doc, CheckInputs(source_rows=report.source_rows,
                                            source_name=report.file, others=_others(home),
@@ -106,15 +107,16 @@ def cmd_import_vouchers(args) -> int:
     else:
         for note in report.notes:
             out(note)
-        out(f"Đã tạo {args.output}: {len(doc['lines'])} chứng từ, tổng "
-            f"{format_vnd(doc['total'])} đồng (danh mục NDKT phiên bản {catalogue.version}).")
+        out(tr("Đã tạo {output}: {vouchers} chứng từ, tổng {total} đồng (danh mục NDKT "
+               "phiên bản {version}).", output=args.output, vouchers=len(doc["lines"]),
+               total=format_vnd(doc["total"]), version=catalogue.version))
         for s in subtotals(doc):
-            name = catalogue.name(s["ndkt"]) or "không có trong danh mục"
+            name = catalogue.name(s["ndkt"]) or tr("không có trong danh mục")
             out(f"  {s['ndkt']}  {format_vnd(s['amount']):>15}  {name}")
         print_problems(problems)
     bad = errors(problems)
     if bad:
-        out(f"Còn {len(bad)} lỗi phải sửa trước khi ký.")
+        out(tr("Còn {errors} lỗi phải sửa trước khi ký.", errors=len(bad)))
         return EXIT_INVALID
     return EXIT_OK
 
@@ -131,12 +133,16 @@ def cmd_vouchers(args) -> int:
             json_out(items)
             return EXIT_OK
         if not items:
-            out("Không có khoản tạm ứng nào chưa thanh toán.")
+            out(tr("Không có khoản tạm ứng nào chưa thanh toán."))
         for a in items:
-            when = (f"QUÁ HẠN {-a['days_left']} ngày" if a["overdue"]
-                    else f"còn {a['days_left']} ngày")
-            out(f"  Tạm ứng số {a['number']} ngày {a['date']}: {format_vnd(a['total'])} đồng — "
-                f"hạn thanh toán {a['due']} ({when})")
+            fields = {"number": a["number"], "date": a["date"], "total": format_vnd(a["total"]),
+                      "due": a["due"]}
+            if a["overdue"]:
+                out(tr("  Tạm ứng số {number} ngày {date}: {total} đồng — hạn thanh toán {due} "
+                       "(QUÁ HẠN {days} ngày)", days=-a["days_left"], **fields))
+            else:
+                out(tr("  Tạm ứng số {number} ngày {date}: {total} đồng — hạn thanh toán {due} "
+                       "(còn {days} ngày)", days=a["days_left"], **fields))
         return EXIT_OK
     from client import documents
     from client.catalogue import load
@@ -150,15 +156,17 @@ def cmd_vouchers(args) -> int:
         json_out({"catalogue": catalogue.version, "subtotals": rows,
                   "payment_order_lines": order_lines(doc)})
         return EXIT_OK
-    out(f"Các dòng Giấy rút dự toán theo bảng kê (danh mục NDKT phiên bản {catalogue.version}):")
+    out(tr("Các dòng Giấy rút dự toán theo bảng kê (danh mục NDKT phiên bản {version}):",
+           version=catalogue.version))
     for s in rows:
         extra = ""
         if ordered:
             have = ordered.get(s["ndkt"])
-            extra = ("  GRDT: không có" if have is None else
-                     f"  GRDT: {format_vnd(have)}" + ("" if have == s["amount"] else "  ≠"))
+            extra = ("  " + tr("GRDT: không có") if have is None else
+                     "  " + tr("GRDT: {amount}", amount=format_vnd(have))
+                     + ("" if have == s["amount"] else "  ≠"))
         out(f"  {s['ndkt']}  {format_vnd(s['amount']):>15}  {catalogue.name(s['ndkt'])}{extra}")
-    out(f"  Tổng cộng {format_vnd(doc.get('total'))} đồng")
+    out("  " + tr("Tổng cộng {total} đồng", total=format_vnd(doc.get("total"))))
     return EXIT_OK
 
 
@@ -172,36 +180,36 @@ def register(sub) -> None:
     from client.commands.common import Parser
 
     i = _import_subparsers(sub).add_parser(
-        "vouchers", help="Bảng kê nội dung thanh toán/tạm ứng (Mẫu 07) từ Excel/CSV")
+        "vouchers", help=tr("Bảng kê nội dung thanh toán/tạm ứng (Mẫu 07) từ Excel/CSV"))
     i.add_argument("file")
     i.add_argument("-o", "--output", required=True)
     i.add_argument("--purpose", choices=("payment", "advance"), default="payment")
-    i.add_argument("--chapter", help="mã chương (3 chữ số)")
-    i.add_argument("--sector", help="mã ngành kinh tế/khoản (3 chữ số)")
-    i.add_argument("--source", help="mã nguồn NSNN (2 chữ số)")
-    i.add_argument("--program", help="mã CTMT, dự án (5 chữ số, mặc định 00000)")
-    i.add_argument("--sheet", help="tên trang tính")
-    i.add_argument("--map", action="append", metavar="TRƯỜNG=CỘT",
-                   help="chỉ rõ cột, ví dụ amount=E (được ghi nhớ cho lần nhập sau)")
+    i.add_argument("--chapter", help=tr("mã chương (3 chữ số)"))
+    i.add_argument("--sector", help=tr("mã ngành kinh tế/khoản (3 chữ số)"))
+    i.add_argument("--source", help=tr("mã nguồn NSNN (2 chữ số)"))
+    i.add_argument("--program", help=tr("mã CTMT, dự án (5 chữ số, mặc định 00000)"))
+    i.add_argument("--sheet", help=tr("tên trang tính"))
+    i.add_argument("--map", action="append", metavar=tr("TRƯỜNG=CỘT"),
+                   help=tr("chỉ rõ cột, ví dụ amount=E (được ghi nhớ cho lần nhập sau)"))
     i.add_argument("--forget-map", action="store_true",
-                   help="bỏ cách ghép cột đã ghi nhớ, nhận cột theo tiêu đề")
+                   help=tr("bỏ cách ghép cột đã ghi nhớ, nhận cột theo tiêu đề"))
     i.add_argument("--number")
     i.add_argument("--date", help="YYYY-MM-DD")
     i.add_argument("--payment-order", metavar="NUMBER:YYYY-MM-DD")
-    i.add_argument("--order-line", action="append", metavar="NDKT=SỐ_TIỀN",
-                   help="một dòng của Giấy rút dự toán (lặp lại cho mỗi mã NDKT)")
-    i.add_argument("--settles", action="append", metavar="SỐ_BẢNG_KÊ_TẠM_ỨNG",
-                   help="bảng kê tạm ứng mà bảng thanh toán này thanh toán")
+    i.add_argument("--order-line", action="append", metavar=tr("NDKT=SỐ_TIỀN"),
+                   help=tr("một dòng của Giấy rút dự toán (lặp lại cho mỗi mã NDKT)"))
+    i.add_argument("--settles", action="append", metavar=tr("SỐ_BẢNG_KÊ_TẠM_ỨNG"),
+                   help=tr("bảng kê tạm ứng mà bảng thanh toán này thanh toán"))
     i.add_argument("--json", action="store_true")
     i.set_defaults(func=cmd_import_vouchers)
 
-    s = sub.add_parser("vouchers", help="bảng kê thanh toán/tạm ứng: tạm ứng chưa thanh toán, "
-                                        "tổng hợp theo mã NDKT")
+    s = sub.add_parser("vouchers", help=tr("bảng kê thanh toán/tạm ứng: tạm ứng chưa thanh toán, "
+                                           "tổng hợp theo mã NDKT"))
     vs = s.add_subparsers(dest="vouchers_cmd", required=True, parser_class=Parser)
-    v = vs.add_parser("advances", help="các khoản tạm ứng chưa thanh toán và hạn thanh toán")
-    v.add_argument("--today", help="YYYY-MM-DD (mặc định hôm nay)")
+    v = vs.add_parser("advances", help=tr("các khoản tạm ứng chưa thanh toán và hạn thanh toán"))
+    v.add_argument("--today", help=tr("YYYY-MM-DD (mặc định hôm nay)"))
     v.add_argument("--json", action="store_true")
-    v = vs.add_parser("summary", help="các dòng Giấy rút dự toán (cộng theo mã NDKT)")
+    v = vs.add_parser("summary", help=tr("các dòng Giấy rút dự toán (cộng theo mã NDKT)"))
     v.add_argument("document")
     v.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_vouchers)

@@ -56,9 +56,14 @@ CheckFn = Callable[[dict, CheckInputs], Iterable[Problem]]
 @dataclass(frozen=True)
 class Check:
     code: str
-    title: str  # Vietnamese, for a list of the checks a document gets
+    title_vi: str  # the Vietnamese source text given to ``register`` (a ``tr`` template)
     kinds: tuple[str, ...]  # empty: every kind
     fn: CheckFn
+
+    @property
+    def title(self) -> str:
+        """The check's title in the language of :mod:`client.i18n`, for a list of checks."""
+        return tr(self.title_vi)
 
 
 _REGISTRY: list[Check] = []

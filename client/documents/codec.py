@@ -7,6 +7,7 @@ from typing import Any
 
 from client.documents.model import PART_KEYS, nfc
 from client.errors import InvalidInput, Problem
+from client.i18n import tr
 
 # Readable, stable key order for each object shape; unknown keys follow, sorted.
 _TOP = ("format", "kind", "id", "number", "date", "period", "purpose", "budget", "unit",
@@ -58,13 +59,13 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
     obj: dict = {}
     for key, value in pairs:
         if key in obj:
-            raise ValueError(f"khóa «{key}» xuất hiện hai lần")
+            raise ValueError(tr("khóa «{key}» xuất hiện hai lần", key=key))
         obj[key] = value
     return obj
 
 
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"giá trị {name} không được phép trong JSON")
+    raise ValueError(tr("giá trị {name} không được phép trong JSON", name=name))
 
 
 def parse(data: bytes) -> dict:
@@ -79,29 +80,32 @@ def parse(data: bytes) -> dict:
         text = bytes(data).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidInput(
-            "Tệp document.json không phải văn bản UTF-8 hợp lệ.",
-            [Problem("not-utf8", f"Byte không hợp lệ ở vị trí {exc.start}.", "document.json")],
+            tr("Tệp document.json không phải văn bản UTF-8 hợp lệ."),
+            [Problem("not-utf8", tr("Byte không hợp lệ ở vị trí {position}.", position=exc.start),
+                     "document.json")],
         ) from None
     if text.startswith("\ufeff"):
-        raise InvalidInput("Tệp document.json không được bắt đầu bằng dấu BOM.",
-                           [Problem("bom", "Tệp bắt đầu bằng dấu BOM (U+FEFF).", "document.json")])
+        raise InvalidInput(tr("Tệp document.json không được bắt đầu bằng dấu BOM."),
+                           [Problem("bom", tr("Tệp bắt đầu bằng dấu BOM (U+FEFF)."),
+                                    "document.json")])
     try:
         obj = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise InvalidInput(
-            "Tệp document.json không phải JSON hợp lệ.",
-            [Problem("not-json", f"Lỗi cú pháp ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}.",
+            tr("Tệp document.json không phải JSON hợp lệ."),
+            [Problem("not-json", tr("Lỗi cú pháp ở dòng {line}, cột {column}: {error}.",
+                                    line=exc.lineno, column=exc.colno, error=exc.msg),
                      "document.json")],
         ) from None
     except RecursionError:
-        raise InvalidInput("Tệp document.json lồng nhau quá sâu.",
-                           [Problem("not-json", "Cấu trúc JSON lồng nhau quá sâu.",
+        raise InvalidInput(tr("Tệp document.json lồng nhau quá sâu."),
+                           [Problem("not-json", tr("Cấu trúc JSON lồng nhau quá sâu."),
                                     "document.json")]) from None
     except ValueError as exc:
-        raise InvalidInput("Tệp document.json không hợp lệ.",
+        raise InvalidInput(tr("Tệp document.json không hợp lệ."),
                            [Problem("not-json", f"{exc}.", "document.json")]) from None
     if not isinstance(obj, dict):
-        raise InvalidInput("Tệp document.json phải là một đối tượng JSON ({…}).",
-                           [Problem("not-an-object", "Nội dung không phải đối tượng JSON.",
+        raise InvalidInput(tr("Tệp document.json phải là một đối tượng JSON ({…})."),
+                           [Problem("not-an-object", tr("Nội dung không phải đối tượng JSON."),
                                     "document.json")])
     return obj

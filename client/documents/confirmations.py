@@ -20,6 +20,7 @@ from client.documents import codec
 from client.documents.checks import CheckInputs, errors, run_checks, warnings
 from client.documents.model import KIND_VOUCHERS, summary
 from client.errors import InvalidInput, Problem
+from client.i18n import tr
 from client.store.db import iso, transaction, utcnow
 
 SUBMITTED_STATES = ("signed-partial", "signed", "queued", "sent", "accepted", "paid")
@@ -58,7 +59,7 @@ def _stored(conn: sqlite3.Connection, local_id: int) -> sqlite3.Row:
     row = conn.execute("SELECT local_id, kind, period, document_json FROM documents"
                        " WHERE local_id = ?", (local_id,)).fetchone()
     if row is None:
-        raise InvalidInput(f"Không tìm thấy chứng từ #{local_id}.")
+        raise InvalidInput(tr("Không tìm thấy chứng từ #{id}.", id=local_id))
     return row
 
 
@@ -131,7 +132,7 @@ def confirm_warnings(conn: sqlite3.Connection, local_id: int, codes: list[str] |
     cannot. Returns the codes recorded.
     """
     if not by or not by.strip():
-        raise InvalidInput("Cần ghi rõ người xác nhận cảnh báo.")
+        raise InvalidInput(tr("Cần ghi rõ người xác nhận cảnh báo."))
     current = warnings(check_stored(conn, local_id))
     by_code: dict[str, list[Problem]] = {}
     for p in current:
@@ -139,9 +140,9 @@ def confirm_warnings(conn: sqlite3.Connection, local_id: int, codes: list[str] |
     wanted = list(by_code) if codes == "all" or codes == ["all"] else list(dict.fromkeys(codes))
     unknown = [c for c in wanted if c not in by_code]
     if unknown:
-        have = ", ".join(by_code) or "không có cảnh báo nào"
-        raise InvalidInput(f"Tài liệu không có cảnh báo {', '.join(unknown)} để xác nhận "
-                           f"(cảnh báo hiện có: {have}).")
+        have = ", ".join(by_code) or tr("không có cảnh báo nào")
+        raise InvalidInput(tr("Tài liệu không có cảnh báo {codes} để xác nhận "
+                              "(cảnh báo hiện có: {have}).", codes=", ".join(unknown), have=have))
     sha = document_sha256(bytes(_stored(conn, local_id)["document_json"]))
     now = iso(utcnow())
     with transaction(conn):
@@ -191,12 +192,13 @@ def require_signable(conn: sqlite3.Connection, local_id: int) -> Gate:
 def refuse_unless_ok(gate: Gate) -> Gate:
     """``gate`` itself when nothing stands in the way, else ``InvalidInput`` naming it."""
     if gate.errors:
-        raise InvalidInput(f"Chưa ký được: tài liệu còn {len(gate.errors)} lỗi phải sửa.",
+        raise InvalidInput(tr("Chưa ký được: tài liệu còn {count} lỗi phải sửa.",
+                              count=len(gate.errors)),
                            gate.errors + gate.unconfirmed)
     if gate.unconfirmed:
         codes = ", ".join(dict.fromkeys(p.code for p in gate.unconfirmed))
-        raise InvalidInput(f"Chưa ký được: còn {len(gate.unconfirmed)} cảnh báo chưa được xác "
-                           f"nhận ({codes}).", gate.unconfirmed)
+        raise InvalidInput(tr("Chưa ký được: còn {count} cảnh báo chưa được xác nhận ({codes}).",
+                              count=len(gate.unconfirmed), codes=codes), gate.unconfirmed)
     return gate
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from client.errors import Problem
+from client.i18n import tr
 from client.importers.spec import TableSpec, convert_cell
 from client.importers.tabular import (
     CellError,
@@ -107,7 +108,8 @@ def paste_values(text: str, target_fields: list[str], spec: TableSpec) -> PasteR
             except CellError as exc:
                 result.problems.append(Problem(
                     f"{f.kind}-unreadable",
-                    f"Dòng dán thứ {i + 1}, cột {column_letter(col)} («{f.label}»): {exc}.",
+                    tr("Dòng dán thứ {row}, cột {column} («{label}»): {error}.", row=i + 1,
+                       column=column_letter(col), label=f.shown, error=exc),
                     f"r{i}.{f.key}"))
                 continue
             values[f.key] = value

@@ -32,6 +32,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from client.documents.model import PART_LABELS
 from client.errors import InvalidInput, Problem, UsageError
 from client.i18n import tr
 from client.importers.tabular import (
@@ -64,6 +65,23 @@ _SIGNATURES = ("người lập", "kế toán trưởng", "thủ trưởng", "gi�
                "hiệu trưởng", "chủ tài khoản", "kế toán viên")
 _DATE_LINE = re.compile(r"ngày\W*(?:\d{1,2}|\.+|…+)?\W*tháng")
 
+# The shipped tables' field labels as messages show them (``Field.shown``). A label is also
+# a heading the user may write (``TableSpec.find_field``, a pasted header row), so matching
+# keeps the Vietnamese ``Field.label`` and only the text shown goes through tr(). A label
+# not listed here (e.g. a pay item named by the rules file) is shown as it is.
+FIELD_LABELS: dict[str, str] = {label: label for label in (
+    "STT", "Nhóm", "Họ và tên", "Số tài khoản", "Tên ngân hàng", "Tổng số", "Ghi chú",
+    "Số chứng từ", "Ngày chứng từ", "Nội dung chi", "Mã NDKT", "Số tiền", "Mã chương",
+    "Mã ngành kinh tế", "Mã nguồn NSNN", "Mã CTMT, dự án", *PART_LABELS.values(),
+    # the staff register (client.payroll.staff_import)
+    "Mã cán bộ", "Ngân hàng", "Đối tượng", "Mã ngạch", "Số người phụ thuộc", "Bảo hiểm",
+    "Đoàn viên công đoàn")}
+
+
+def shown_label(label: str) -> str:
+    """``label`` as a message shows it: in the current language when it is a known label."""
+    return tr(FIELD_LABELS[label]) if label in FIELD_LABELS else label
+
 
 @dataclass(frozen=True)
 class Field:
@@ -79,6 +97,11 @@ class Field:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown field kind {self.kind!r}")
+
+    @property
+    def shown(self) -> str:
+        """The label for messages, in the current language (see ``FIELD_LABELS``)."""
+        return shown_label(self.label)
 
 
 @dataclass(frozen=True)
@@ -132,7 +155,7 @@ def parse_mapping(items: Iterable[str] | None, spec: TableSpec) -> dict[str, str
                                 "hoặc \"Số tiền=Thực nhận\".", item=item))
         f = spec.find_field(name)
         if f is None:
-            known = ", ".join(f"{x.key} ({x.label})" for x in spec.fields)
+            known = ", ".join(f"{x.key} ({x.shown})" for x in spec.fields)
             raise UsageError(tr("--map: không có trường «{name}». Các trường: {known}.",
                                 name=name.strip(), known=known))
         out[f.key] = column.strip()
@@ -587,7 +610,7 @@ def read_rows(sheet: Sheet, spec: TableSpec, layout: Layout, *, file_name: str,
             try:
                 value, before = convert_cell(raw, f)
             except CellError as exc:
-                heading = layout.headings.get(col, f.label)
+                heading = layout.headings[col] if col in layout.headings else f.shown
                 code = "amount-unreadable" if f.kind == "amount" else f"{f.kind}-unreadable"
                 problems.append(Problem(
                     code, tr("{where}, cột «{heading}» ({column}): {error}.",
@@ -633,7 +656,7 @@ def read_table(path: Path, spec: TableSpec, *, sheet: str | int | None = None,
                               hidden_known=sh.hidden_known, conversions=list(sh.conversions),
                               legacy=sh.legacy, encoding=sh.encoding)
         report.columns = {key: {"column": column_letter(col), "heading": layout.headings.get(col, ""),
-                                "label": spec.field(key).label}
+                                "label": spec.field(key).shown}
                           for key, col in sorted(layout.columns.items(), key=lambda kv: kv[1])}
         area = _header_area(sh, layout.data_start)
         first_header = layout.data_start - (2 if layout.two_row else 1)
@@ -665,16 +688,20 @@ def read_table(path: Path, spec: TableSpec, *, sheet: str | int | None = None,
         _explain(report, path.name)
         return TableRead(rows, report)
     wanted = [f for f in spec.fields if f.required]
-    missing = [f.label for f in wanted if f.key not in best]
+    missing = [f.shown for f in wanted if f.key not in best]
     for group in spec.one_of:
         if not any(k in best or any(x.startswith(k + ".") for x in best) for k in group):
-            missing.append(spec.field(group[0]).label)
-    names = ", ".join(f"«{f.label}»" for f in wanted)
-    message = (tr("Không tìm thấy dòng tiêu đề trong tệp «{file}»: cần các cột {names}",
-                  file=path.name, names=names)
-               + (tr(" (thiếu {missing}).", missing=", ".join(f"«{m}»" for m in missing))
-                  if best else ".")
-               + tr(" Có thể chỉ rõ cột bằng --map TRƯỜNG=CỘT (ví dụ --map amount=E)."))
+            missing.append(spec.field(group[0]).shown)
+    names = ", ".join(f"«{f.shown}»" for f in wanted)
+    if best:
+        message = tr("Không tìm thấy dòng tiêu đề trong tệp «{file}»: cần các cột {names} "
+                     "(thiếu {missing}). Có thể chỉ rõ cột bằng --map TRƯỜNG=CỘT "
+                     "(ví dụ --map amount=E).", file=path.name, names=names,
+                     missing=", ".join(f"«{m}»" for m in missing))
+    else:
+        message = tr("Không tìm thấy dòng tiêu đề trong tệp «{file}»: cần các cột {names}. "
+                     "Có thể chỉ rõ cột bằng --map TRƯỜNG=CỘT (ví dụ --map amount=E).",
+                     file=path.name, names=names)
     raise InvalidInput(message, [Problem("header-not-found", message, path.name)])
 
 
@@ -713,6 +740,6 @@ def _explain(report: ImportReport, file_name: str) -> None:
 
 __all__ = [
     "Field", "ImportReport", "ImportedRow", "KINDS", "Layout", "TableRead", "TableSpec",
-    "convert_cell", "decimal_text", "find_layout", "parse_mapping", "read_rows", "read_table",
-    "row_role",
+    "FIELD_LABELS", "convert_cell", "decimal_text", "find_layout", "parse_mapping", "read_rows",
+    "read_table", "row_role", "shown_label",
 ]

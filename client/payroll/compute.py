@@ -31,6 +31,7 @@ from typing import Any
 
 from client.documents import PART_KEYS, new_salary_table
 from client.errors import InvalidInput, Problem
+from client.i18n import tr
 from client.importers.spec import decimal_text
 from client.money import parse_decimal, round_half_up
 from client.payroll.rules import MonthRules, Rules
@@ -219,10 +220,10 @@ def compute_month(people: list[Staff], year: int, month: int, rules: Rules) -> P
     active = [p for p in people if p.active]
     problems: list[Problem] = [q for p in active for q in p.problems(rules)]
     if problems:
-        raise InvalidInput(f"Danh sách cán bộ có {len(problems)} lỗi, chưa tính được lương.",
-                           problems)
+        raise InvalidInput(tr("Danh sách cán bộ có {count} lỗi, chưa tính được lương.",
+                              count=len(problems)), problems)
     if not active:
-        raise InvalidInput("Danh sách cán bộ chưa có ai (đang làm việc) để tính lương.")
+        raise InvalidInput(tr("Danh sách cán bộ chưa có ai (đang làm việc) để tính lương."))
     mr = rules.for_month(year, month)
     order = {c.key: i for i, c in enumerate(rules.categories)}
     active.sort(key=lambda p: (order[p.category], p.position, p.id or 0))

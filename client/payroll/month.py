@@ -16,6 +16,7 @@ from typing import Any
 
 from client.documents import KIND_SALARY, codec, new_salary_table, summary
 from client.errors import InvalidInput
+from client.i18n import tr
 from client.payroll.changes import MonthDiff, diff_lines, draft_changes, reasons_between
 from client.payroll.compute import PayrollSheet, build_document, compute_month
 from client.payroll.rules import Rules, load_rules
@@ -122,7 +123,8 @@ def copy_last_month(conn: sqlite3.Connection, *, year: int, month: int, number: 
     previous = find_previous(conn, year, month)
     if previous is None:
         py, pm = previous_period(year, month)
-        raise InvalidInput(f"Chưa có bảng thanh toán tháng {pm:02d}/{py} để sao chép.")
+        raise InvalidInput(tr("Chưa có bảng thanh toán tháng {month:02d}/{year} để sao chép.",
+                              month=pm, year=py))
     old = previous.doc
     lines = [{k: v for k, v in line.items() if k != "no"} for line in old.get("lines") or []]
     doc = new_salary_table(unit=old["unit"], number=number, date=date,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from client.errors import InvalidInput, Problem
+from client.i18n import tr
 from client.money import parse_decimal
 from client.resources import resource
 
@@ -97,7 +98,8 @@ class MonthRules:
 
 
 def _fail(path: str, message: str) -> InvalidInput:
-    text = f"Tệp quy định tính lương «{path}» không hợp lệ: {message}"
+    text = tr("Tệp quy định tính lương «{path}» không hợp lệ: {message}", path=path,
+              message=message)
     return InvalidInput(text, [Problem("rules-invalid", text, path)])
 
 
@@ -105,23 +107,25 @@ def _date(value: Any, where: str, path: str) -> _dt.date:
     try:
         return _dt.date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise _fail(path, f"{where}: ngày «{value}» phải có dạng NNNN-TT-NN.") from None
+        raise _fail(path, tr("{where}: ngày «{value}» phải có dạng NNNN-TT-NN.", where=where,
+                             value=value)) from None
 
 
 def _int(value: Any, where: str, path: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _fail(path, f"{where}: phải là số nguyên đồng.")
+        raise _fail(path, tr("{where}: phải là số nguyên đồng.", where=where))
     return value
 
 
 def _rate(value: Any, where: str, path: str) -> Fraction:
     if not isinstance(value, str):
-        raise _fail(path, f"{where}: tỷ lệ phải viết dạng chữ số, ví dụ \"1.5\" (không dùng số "
-                          "thực để tránh sai số).")
+        raise _fail(path, tr("{where}: tỷ lệ phải viết dạng chữ số, ví dụ \"1.5\" (không dùng "
+                             "số thực để tránh sai số).", where=where))
     try:
         return parse_decimal(value)
     except ValueError:
-        raise _fail(path, f"{where}: «{value}» không phải tỷ lệ phần trăm.") from None
+        raise _fail(path, tr("{where}: «{value}» không phải tỷ lệ phần trăm.", where=where,
+                             value=value)) from None
 
 
 class Rules:
@@ -130,26 +134,27 @@ class Rules:
     def __init__(self, data: dict, path: str = "payroll-vn.json") -> None:
         self.path = path
         if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise _fail(path, f"thiếu \"format\": \"{FORMAT}\".")
+            raise _fail(path, tr("thiếu \"format\": \"{format}\".", format=FORMAT))
         self.data = data
         self.version = str(data.get("version", ""))
         self.name = str(data.get("name", ""))
         self.rounding_text = str((data.get("rounding") or {}).get("text", ""))
         if (data.get("rounding") or {}).get("rule") != "half-up":
-            raise _fail(path, "chỉ hỗ trợ cách làm tròn \"half-up\".")
+            raise _fail(path, tr("chỉ hỗ trợ cách làm tròn \"half-up\"."))
         self.sources = {k: Source(k, str(v.get("title", k)), str(v.get("status", "unverified")),
                                   str(v.get("note", "")))
                         for k, v in (data.get("sources") or {}).items()}
         for key, src in self.sources.items():
             if src.status not in STATUSES:
-                raise _fail(path, f"nguồn «{key}»: status phải là checked hoặc unverified.")
+                raise _fail(path, tr("nguồn «{key}»: status phải là checked hoặc unverified.",
+                                     key=key))
         self.pay_items = [self._pay_item(x, i) for i, x in enumerate(data.get("pay_items") or [])]
         keys = [p.key for p in self.pay_items]
         for item in self.pay_items:
             for ref in item.of:
                 if ref not in keys[:keys.index(item.key)]:
-                    raise _fail(path, f"khoản «{item.key}» tính theo «{ref}», khoản này phải có "
-                                      "trước nó.")
+                    raise _fail(path, tr("khoản «{item}» tính theo «{ref}», khoản này phải có "
+                                         "trước nó.", item=item.key, ref=ref))
         self.amount_items = [AmountItem(str(x["key"]), str(x["label"]), bool(x["insurable"]),
                                         bool(x["taxable"]), str(x.get("status", "unverified")))
                              for x in data.get("amount_items") or []]
@@ -158,7 +163,7 @@ class Rules:
                                     str(x.get("status", "unverified")))
                            for x in data.get("categories") or []]
         if not self.categories:
-            raise _fail(path, "cần ít nhất một đối tượng (categories).")
+            raise _fail(path, tr("cần ít nhất một đối tượng (categories)."))
         self.deduct_from_parts = tuple(data.get("deduct_from_parts") or ())
         for name in ("base_salary", "insurance", "union_dues", "family_deduction",
                      "pit_schedule"):
@@ -168,10 +173,12 @@ class Rules:
         where = f"pay_items[{i}]"
         kind = x.get("kind")
         if kind not in ("coefficient", "percent"):
-            raise _fail(self.path, f"{where}: kind phải là coefficient hoặc percent.")
+            raise _fail(self.path, tr("{where}: kind phải là coefficient hoặc percent.",
+                                      where=where))
         source = str(x.get("source", ""))
         if source and source not in self.sources:
-            raise _fail(self.path, f"{where}: nguồn «{source}» không có trong \"sources\".")
+            raise _fail(self.path, tr("{where}: nguồn «{source}» không có trong \"sources\".",
+                                      where=where, source=source))
         return PayItem(str(x["key"]), str(x["label"]), str(x.get("short", x["key"])), kind,
                        tuple(x.get("of") or ()), bool(x.get("insurable")),
                        bool(x.get("taxable", True)), source, str(x.get("status", "unverified")))
@@ -179,18 +186,21 @@ class Rules:
     def _dated(self, name: str) -> list[tuple[_dt.date, dict]]:
         entries = self.data.get(name)
         if not isinstance(entries, list) or not entries:
-            raise _fail(self.path, f"thiếu danh sách «{name}».")
+            raise _fail(self.path, tr("thiếu danh sách «{name}».", name=name))
         out = []
         for i, entry in enumerate(entries):
             where = f"{name}[{i}]"
             start = _date(entry.get("from"), where, self.path)
             if entry.get("status") not in STATUSES:
-                raise _fail(self.path, f"{where}: status phải là checked hoặc unverified.")
+                raise _fail(self.path, tr("{where}: status phải là checked hoặc unverified.",
+                                          where=where))
             for src in [entry.get("source")] + list(entry.get("sources") or []):
                 if src is not None and src not in self.sources:
-                    raise _fail(self.path, f"{where}: nguồn «{src}» không có trong \"sources\".")
+                    raise _fail(self.path, tr("{where}: nguồn «{source}» không có trong "
+                                              "\"sources\".", where=where, source=src))
             if out and start <= out[-1][0]:
-                raise _fail(self.path, f"{where}: các mục phải xếp theo ngày hiệu lực tăng dần.")
+                raise _fail(self.path, tr("{where}: các mục phải xếp theo ngày hiệu lực tăng "
+                                          "dần.", where=where))
             out.append((start, entry))
         return out
 
@@ -200,9 +210,10 @@ class Rules:
             if start <= day:
                 found = (start, entry)
         if found is None:
-            raise InvalidInput(f"Quy định tính lương chưa có «{name}» cho tháng "
-                               f"{day.month:02d}/{day.year} (mục sớm nhất có hiệu lực từ "
-                               f"{self._dated(name)[0][0]:%d/%m/%Y}).")
+            raise InvalidInput(tr("Quy định tính lương chưa có «{name}» cho tháng "
+                                  "{month:02d}/{year} (mục sớm nhất có hiệu lực từ "
+                                  "{start:%d/%m/%Y}).", name=name, month=day.month,
+                                  year=day.year, start=self._dated(name)[0][0]))
         return found
 
     def _source(self, key: str | None) -> Source:
@@ -236,7 +247,7 @@ class Rules:
                 upper = _int(upper, f"pit_schedule.brackets[{j}]", p)
             brackets.append((upper, _rate(rate, f"pit_schedule.brackets[{j}]", p)))
         if brackets[-1][0] is not None:
-            raise _fail(p, "bậc thuế cuối cùng phải không có mức trên (null).")
+            raise _fail(p, tr("bậc thuế cuối cùng phải không có mức trên (null)."))
         keys = [base.get("source"), *ins.get("sources", []), union.get("source"),
                 family.get("source"), schedule.get("source")]
         sources = tuple(self._source(k) for k in dict.fromkeys(k for k in keys if k))
@@ -271,9 +282,10 @@ def load_rules(path: Path | None = None) -> Rules:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InvalidInput(f"Không tìm thấy tệp quy định tính lương «{path}».") from None
+        raise InvalidInput(tr("Không tìm thấy tệp quy định tính lương «{path}».",
+                              path=path)) from None
     except (OSError, ValueError) as exc:
-        raise _fail(str(path), f"không đọc được ({exc}).") from None
+        raise _fail(str(path), tr("không đọc được ({error}).", error=exc)) from None
     return Rules(data, str(path.name))
 
 

@@ -7,10 +7,12 @@ from typing import Any
 
 from client.documents import PART_KEYS, clean_account
 from client.errors import Problem
+from client.i18n import tr
 from client.money import parse_decimal
 from client.payroll.rules import Rules
 
 INSURANCE = ("normal", "no-unemployment", "none")
+# display texts: wrap at the point of use, ``tr(INSURANCE_VI[k])`` (in tests' TR_TABLES)
 INSURANCE_VI = {"normal": "theo đối tượng", "no-unemployment": "không đóng BHTN",
                 "none": "không đóng bảo hiểm"}
 
@@ -50,44 +52,53 @@ class Staff:
 
     def problems(self, rules: Rules) -> list[Problem]:
         """What is wrong with this entry for ``rules`` (Vietnamese, naming the person)."""
-        who = f"Cán bộ «{self.name or '?'}»"
+        who = self.name or "?"
         out: list[Problem] = []
 
         def bad(code: str, text: str, where: str) -> None:
-            out.append(Problem(code, f"{who}: {text}.", where))
+            out.append(Problem(code, text, where))
 
         if not self.name.strip():
-            bad("staff-name", "chưa có họ tên", "name")
+            bad("staff-name", tr("Cán bộ «{who}»: chưa có họ tên.", who=who), "name")
         if not (self.account.isdigit() and 6 <= len(self.account) <= 19):
-            bad("staff-account", f"số tài khoản «{self.account}» phải có 6–19 chữ số", "account")
+            bad("staff-account", tr("Cán bộ «{who}»: số tài khoản «{account}» phải có 6–19 chữ số.",
+                                    who=who, account=self.account), "account")
         if not self.bank.strip():
-            bad("staff-bank", "chưa có tên ngân hàng", "bank")
+            bad("staff-bank", tr("Cán bộ «{who}»: chưa có tên ngân hàng.", who=who), "bank")
         if rules.category(self.category) is None:
             known = ", ".join(f"{c.key} ({c.label})" for c in rules.categories)
-            bad("staff-category", f"đối tượng «{self.category}» không có trong quy định ({known})",
-                "category")
+            bad("staff-category", tr("Cán bộ «{who}»: đối tượng «{category}» không có trong quy "
+                                     "định ({known}).", who=who, category=self.category,
+                                     known=known), "category")
         for key, value in self.coefficients.items():
             if rules.pay_item(key) is None:
-                bad("staff-item", f"không có khoản lương «{key}»", f"coefficients.{key}")
+                bad("staff-item", tr("Cán bộ «{who}»: không có khoản lương «{key}».", who=who,
+                                     key=key), f"coefficients.{key}")
                 continue
             try:
                 number = parse_decimal(value)
             except (TypeError, ValueError):
-                bad("staff-coefficient", f"hệ số «{value}» của {key} không phải số", key)
+                bad("staff-coefficient", tr("Cán bộ «{who}»: hệ số «{value}» của {key} không "
+                                            "phải số.", who=who, value=value, key=key), key)
                 continue
             if number < 0:
-                bad("staff-coefficient", f"hệ số {key} không được âm", key)
+                bad("staff-coefficient", tr("Cán bộ «{who}»: hệ số {key} không được âm.", who=who,
+                                            key=key), key)
         for key, value in self.amounts.items():
             if key not in PART_KEYS or key == "salary":
-                bad("staff-amount", f"không có khoản tiền «{key}»", f"amounts.{key}")
+                bad("staff-amount", tr("Cán bộ «{who}»: không có khoản tiền «{key}».", who=who,
+                                       key=key), f"amounts.{key}")
             elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                bad("staff-amount", f"khoản {key} phải là số nguyên đồng không âm", key)
+                bad("staff-amount", tr("Cán bộ «{who}»: khoản {key} phải là số nguyên đồng không "
+                                       "âm.", who=who, key=key), key)
         if isinstance(self.dependants, bool) or not isinstance(self.dependants, int) \
                 or self.dependants < 0:
-            bad("staff-dependants", "số người phụ thuộc phải là số nguyên không âm", "dependants")
+            bad("staff-dependants", tr("Cán bộ «{who}»: số người phụ thuộc phải là số nguyên "
+                                       "không âm.", who=who), "dependants")
         if self.insurance not in INSURANCE:
-            bad("staff-insurance", f"tình trạng bảo hiểm «{self.insurance}» phải là "
-                                   + ", ".join(INSURANCE), "insurance")
+            bad("staff-insurance", tr("Cán bộ «{who}»: tình trạng bảo hiểm «{value}» phải là "
+                                      "{allowed}.", who=who, value=self.insurance,
+                                      allowed=", ".join(INSURANCE)), "insurance")
         return out
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from client.documents import PART_KEYS, PART_LABELS
 from client.errors import InvalidInput, Problem
+from client.i18n import tr
 from client.importers.spec import Field, ImportReport, TableSpec, read_table
 from client.importers.tabular import heading_key
 from client.payroll.rules import Rules
@@ -102,19 +103,25 @@ def read_staff(path: Path, rules: Rules, *, sheet: str | int | None = None,
     problems: list[Problem] = []
     for r in read.rows:
         v = r.values
-        where = f"Tệp «{read.report.file}», dòng {r.row}"
+        where = tr("Tệp «{file}», dòng {row}", file=read.report.file, row=r.row)
         category = _category(v.get("category") or r.group, rules)
         if category is None:
             problems.append(Problem("staff-category",
-                                    f"{where}: không nhận ra đối tượng «{v.get('category') or r.group}»"
-                                    f" (cần một trong: {', '.join(c.label for c in rules.categories)}).",
+                                    tr("{where}: không nhận ra đối tượng «{value}» (cần một trong: "
+                                       "{known}).", where=where,
+                                       value=v.get("category") or r.group,
+                                       known=", ".join(c.label for c in rules.categories)),
                                     f"{read.report.file}:{r.row}"))
             continue
         insurance = _INSURANCE.get(heading_key(v.get("insurance") or ""))
         if insurance is None:
             problems.append(Problem("staff-insurance",
-                                    f"{where}: cột «Bảo hiểm» «{v.get('insurance')}» phải để trống, "
-                                    "«không» hoặc «không BHTN».", f"{read.report.file}:{r.row}"))
+                                    tr("{where}: cột «{column}» «{value}» phải để trống, "
+                                       "«{no}» hoặc «{no_bhtn}».", where=where,
+                                       column=spec.field("insurance").label,
+                                       value=v.get("insurance"), no="không",
+                                       no_bhtn="không BHTN"),
+                                    f"{read.report.file}:{r.row}"))
             continue
         person = Staff(
             code=v.get("code") or "", name=v.get("name") or "", account=v.get("account") or "",
@@ -130,8 +137,8 @@ def read_staff(path: Path, rules: Rules, *, sheet: str | int | None = None,
                      for p in person.problems(rules)]
         people.append(person)
     if problems:
-        raise InvalidInput(f"Danh sách cán bộ «{read.report.file}» có {len(problems)} lỗi.",
-                           problems[:50])
+        raise InvalidInput(tr("Danh sách cán bộ «{file}» có {count} lỗi.",
+                              file=read.report.file, count=len(problems)), problems[:50])
     return people, read.report
 
 

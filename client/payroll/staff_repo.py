@@ -8,6 +8,7 @@ import sqlite3
 from typing import Any
 
 from client.errors import InvalidInput
+from client.i18n import tr
 from client.payroll.staff import Staff
 from client.store.db import iso, transaction, utcnow
 
@@ -57,12 +58,13 @@ class StaffRepo:
                 f"UPDATE staff SET {', '.join(f'{c} = ?' for c in _COLUMNS)}, updated_at = ?"
                 " WHERE id = ?", (*_values(staff), iso(utcnow()), staff.id))
             if cur.rowcount == 0:
-                raise InvalidInput(f"Không tìm thấy cán bộ #{staff.id} trong danh sách.")
+                raise InvalidInput(tr("Không tìm thấy cán bộ #{id} trong danh sách.",
+                                      id=staff.id))
 
     def get(self, staff_id: int) -> Staff:
         r = self.conn.execute("SELECT * FROM staff WHERE id = ?", (staff_id,)).fetchone()
         if r is None:
-            raise InvalidInput(f"Không tìm thấy cán bộ #{staff_id} trong danh sách.")
+            raise InvalidInput(tr("Không tìm thấy cán bộ #{id} trong danh sách.", id=staff_id))
         return _staff(r)
 
     def list(self, *, active_only: bool = False) -> list[Staff]:

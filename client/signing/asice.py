@@ -22,6 +22,7 @@ from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape, quoteattr
 
 from client.errors import InvalidInput, Problem
+from client.i18n import tr
 
 MIMETYPE = "application/vnd.etsi.asic-e+zip"
 ROLES = ("chief-accountant", "head-of-unit")  # signing order
@@ -73,22 +74,22 @@ def mimetype_for(name: str) -> str:
 
 
 def name_problem(name: str) -> str | None:
-    """Why ``name`` is not a safe entry name, in Vietnamese, or None if it is safe."""
+    """Why ``name`` is not a safe entry name (in the current language), or None if it is safe."""
     if not name:
-        return "tên tệp rỗng"
+        return tr("tên tệp rỗng")
     if unicodedata.normalize("NFC", name) != name:
-        return "tên tệp không ở dạng Unicode NFC"
+        return tr("tên tệp không ở dạng Unicode NFC")
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in name):
-        return "tên tệp chứa ký tự điều khiển"
+        return tr("tên tệp chứa ký tự điều khiển")
     if "\\" in name:
-        return "tên tệp chứa dấu '\\'"
+        return tr("tên tệp chứa dấu '\\'")
     if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
-        return "tên tệp là đường dẫn tuyệt đối"
+        return tr("tên tệp là đường dẫn tuyệt đối")
     parts = name.split("/")
     if any(p in ("..", ".") for p in parts):
-        return "tên tệp chứa thành phần '..' hoặc '.'"
+        return tr("tên tệp chứa thành phần '..' hoặc '.'")
     if any(p == "" for p in parts):
-        return "tên tệp chứa thư mục rỗng"
+        return tr("tên tệp chứa thư mục rỗng")
     return None
 
 
@@ -118,11 +119,12 @@ def attachment_entry_name(name: str) -> str:
         name = ATTACHMENTS_DIR + name
     why = name_problem(name)
     if why is None and not _is_attachment_name(name):
-        why = "tệp đính kèm không được nằm trong thư mục con"
+        why = tr("tệp đính kèm không được nằm trong thư mục con")
     if why is not None:
         raise InvalidInput(
-            f"Tên tệp đính kèm không hợp lệ: {name} ({why}).",
-            [Problem("entry-name-unsafe", f"Tên tệp đính kèm không hợp lệ ({why}).", name)],
+            tr("Tên tệp đính kèm không hợp lệ: {name} ({why}).", name=name, why=why),
+            [Problem("entry-name-unsafe", tr("Tên tệp đính kèm không hợp lệ ({why}).", why=why),
+                     name)],
         )
     return name
 
@@ -143,7 +145,8 @@ class Package:
         if len(data) > MAX_PACKAGE:
             probs.append(Problem(
                 "too-large",
-                f"Gói vượt quá dung lượng cho phép ({len(data)} byte > {MAX_PACKAGE} byte).",
+                tr("Gói vượt quá dung lượng cho phép ({size} byte > {limit} byte).",
+                   size=len(data), limit=MAX_PACKAGE),
                 "",
             ))
             return pkg
@@ -151,7 +154,8 @@ class Package:
             zf = zipfile.ZipFile(io.BytesIO(data))
             infos = zf.infolist()
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-            probs.append(Problem("not-a-zip", f"Tệp không phải là gói ZIP hợp lệ ({exc}).", ""))
+            probs.append(Problem("not-a-zip", tr("Tệp không phải là gói ZIP hợp lệ ({error}).",
+                                                 error=exc), ""))
             return pkg
 
         _check_mimetype(data, infos, probs)
@@ -164,25 +168,29 @@ class Package:
                 # Directory entry: carries no content, but its name must still be safe.
                 why = name_problem(raw_name.rstrip("/"))
                 if why:
-                    probs.append(Problem("entry-name-unsafe", f"Tên mục không an toàn ({why}).", raw_name))
+                    probs.append(Problem("entry-name-unsafe",
+                                         tr("Tên mục không an toàn ({why}).", why=why), raw_name))
                 continue
             why = name_problem(raw_name)
             if why:
-                probs.append(Problem("entry-name-unsafe", f"Tên mục không an toàn ({why}).", raw_name))
+                probs.append(Problem("entry-name-unsafe",
+                                     tr("Tên mục không an toàn ({why}).", why=why), raw_name))
                 continue
             key = unicodedata.normalize("NFC", raw_name).casefold()
             if key in seen:
-                probs.append(Problem("entry-duplicate", "Tên mục bị trùng trong gói.", raw_name))
+                probs.append(Problem("entry-duplicate", tr("Tên mục bị trùng trong gói."),
+                                     raw_name))
                 continue
             seen[key] = raw_name
             if info.flag_bits & 0x1:
-                probs.append(Problem("entry-corrupt", "Mục trong gói bị mã hóa, không đọc được.", raw_name))
+                probs.append(Problem("entry-corrupt",
+                                     tr("Mục trong gói bị mã hóa, không đọc được."), raw_name))
                 continue
             limit = MAX_ATTACHMENT if raw_name.startswith(ATTACHMENTS_DIR) else MAX_PACKAGE
             if info.file_size > limit or total + info.file_size > MAX_PACKAGE:
                 probs.append(Problem(
                     "too-large",
-                    f"Mục vượt quá dung lượng cho phép ({info.file_size} byte).",
+                    tr("Mục vượt quá dung lượng cho phép ({size} byte).", size=info.file_size),
                     raw_name,
                 ))
                 continue
@@ -191,10 +199,12 @@ class Package:
                     content = fh.read(limit + 1)
             except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError,
                     NotImplementedError, RuntimeError) as exc:
-                probs.append(Problem("entry-corrupt", f"Mục trong gói bị hỏng ({exc}).", raw_name))
+                probs.append(Problem("entry-corrupt", tr("Mục trong gói bị hỏng ({error}).",
+                                                         error=exc), raw_name))
                 continue
             if len(content) > limit:
-                probs.append(Problem("too-large", "Mục vượt quá dung lượng cho phép.", raw_name))
+                probs.append(Problem("too-large", tr("Mục vượt quá dung lượng cho phép."),
+                                     raw_name))
                 continue
             total += len(content)
             pkg.entries[raw_name] = content
@@ -213,20 +223,20 @@ class Package:
             entry = attachment_entry_name(name)
             if entry in pkg.entries:
                 raise InvalidInput(
-                    f"Tệp đính kèm bị trùng tên: {entry}.",
-                    [Problem("entry-duplicate", "Tệp đính kèm bị trùng tên.", entry)],
+                    tr("Tệp đính kèm bị trùng tên: {name}.", name=entry),
+                    [Problem("entry-duplicate", tr("Tệp đính kèm bị trùng tên."), entry)],
                 )
             if len(content) > MAX_ATTACHMENT:
                 raise InvalidInput(
-                    f"Tệp đính kèm {entry} vượt quá 10 MiB.",
-                    [Problem("too-large", "Tệp đính kèm vượt quá 10 MiB.", entry)],
+                    tr("Tệp đính kèm {name} vượt quá 10 MiB.", name=entry),
+                    [Problem("too-large", tr("Tệp đính kèm vượt quá 10 MiB."), entry)],
                 )
             pkg.entries[entry] = bytes(content)
         size = sum(len(v) for v in pkg.entries.values())
         if size > MAX_PACKAGE:
             raise InvalidInput(
-                "Gói vượt quá 20 MiB.",
-                [Problem("too-large", "Tổng dung lượng gói vượt quá 20 MiB.", "")],
+                tr("Gói vượt quá 20 MiB."),
+                [Problem("too-large", tr("Tổng dung lượng gói vượt quá 20 MiB."), "")],
             )
         return pkg
 
@@ -281,26 +291,26 @@ def _check_mimetype(data: bytes, infos: list[zipfile.ZipInfo], probs: list[Probl
 
     named = [i for i in infos if i.filename == "mimetype"]
     if not named:
-        bad("Gói thiếu mục 'mimetype'.")
+        bad(tr("Gói thiếu mục 'mimetype'."))
         return
     first = infos[0]
     if first.filename != "mimetype" or first.header_offset != 0:
-        bad("Mục 'mimetype' không phải là mục đầu tiên của gói.")
+        bad(tr("Mục 'mimetype' không phải là mục đầu tiên của gói."))
         return
     if first.compress_type != zipfile.ZIP_STORED:
-        bad("Mục 'mimetype' bị nén (phải lưu nguyên, không nén).")
+        bad(tr("Mục 'mimetype' bị nén (phải lưu nguyên, không nén)."))
         return
     # The local header (not just the central directory) must have no extra field.
     if len(data) < 30 or data[:4] != b"PK\x03\x04":
-        bad("Mục 'mimetype' không nằm ở đầu tệp.")
+        bad(tr("Mục 'mimetype' không nằm ở đầu tệp."))
         return
     name_len, extra_len = struct.unpack("<HH", data[26:30])
     if data[30:30 + name_len] != b"mimetype" or extra_len != 0 or first.extra:
-        bad("Mục 'mimetype' có trường phụ (extra field) hoặc tiêu đề sai.")
+        bad(tr("Mục 'mimetype' có trường phụ (extra field) hoặc tiêu đề sai."))
         return
     content = data[30 + name_len:30 + name_len + first.compress_size]
     if content != MIMETYPE.encode("ascii"):
-        bad(f"Nội dung 'mimetype' phải đúng là '{MIMETYPE}'.")
+        bad(tr("Nội dung 'mimetype' phải đúng là '{mimetype}'.", mimetype=MIMETYPE))
 
 
 # ---- manifests ---------------------------------------------------------
@@ -324,7 +334,7 @@ class Manifest:
 
 
 class ManifestError(ValueError):
-    """The manifest XML is malformed; the message is Vietnamese."""
+    """The manifest XML is malformed; the message is in the current language."""
 
 
 def _uri(name: str) -> str:
@@ -365,34 +375,37 @@ _MAX_MANIFEST = 1024 * 1024
 def parse_manifest(data: bytes) -> Manifest:
     """Parse a manifest; raise ``ManifestError`` if malformed. DTDs/entities are refused."""
     if len(data) > _MAX_MANIFEST:
-        raise ManifestError("Tệp kê khai (manifest) quá lớn.")
+        raise ManifestError(tr("Tệp kê khai (manifest) quá lớn."))
     upper = data.upper()
     if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
-        raise ManifestError("Tệp kê khai (manifest) chứa DOCTYPE/ENTITY, không được phép.")
+        raise ManifestError(tr("Tệp kê khai (manifest) chứa DOCTYPE/ENTITY, không được phép."))
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
-        raise ManifestError(f"Tệp kê khai (manifest) không phải XML hợp lệ ({exc}).") from exc
+        raise ManifestError(tr("Tệp kê khai (manifest) không phải XML hợp lệ ({error}).",
+                               error=exc)) from exc
     if root.tag != f"{{{NS_ASIC}}}ASiCManifest":
-        raise ManifestError("Phần tử gốc của tệp kê khai phải là asic:ASiCManifest.")
+        raise ManifestError(tr("Phần tử gốc của tệp kê khai phải là asic:ASiCManifest."))
     sig_refs = root.findall(f"{{{NS_ASIC}}}SigReference")
     if len(sig_refs) != 1 or not sig_refs[0].get("URI"):
-        raise ManifestError("Tệp kê khai phải có đúng một asic:SigReference có URI.")
+        raise ManifestError(tr("Tệp kê khai phải có đúng một asic:SigReference có URI."))
     refs: list[ManifestRef] = []
     for el in root:
         if el.tag == f"{{{NS_ASIC}}}SigReference":
             continue
         if el.tag != f"{{{NS_ASIC}}}DataObjectReference":
-            raise ManifestError(f"Phần tử không được phép trong tệp kê khai: {el.tag}.")
+            raise ManifestError(tr("Phần tử không được phép trong tệp kê khai: {tag}.",
+                                   tag=el.tag))
         uri = el.get("URI")
         method = el.find(f"{{{NS_DS}}}DigestMethod")
         value = el.find(f"{{{NS_DS}}}DigestValue")
         if not uri or method is None or value is None or not method.get("Algorithm"):
-            raise ManifestError("asic:DataObjectReference thiếu URI, DigestMethod hoặc DigestValue.")
+            raise ManifestError(tr("asic:DataObjectReference thiếu URI, DigestMethod hoặc "
+                                   "DigestValue."))
         try:
             name = unquote(uri, errors="strict")
         except UnicodeDecodeError as exc:
-            raise ManifestError("URI trong tệp kê khai không hợp lệ.") from exc
+            raise ManifestError(tr("URI trong tệp kê khai không hợp lệ.")) from exc
         refs.append(ManifestRef(
             uri=name,
             mimetype=el.get("MimeType", ""),
@@ -403,8 +416,8 @@ def parse_manifest(data: bytes) -> Manifest:
     try:
         sig_ref = unquote(sig_refs[0].get("URI", ""), errors="strict")
     except UnicodeDecodeError as exc:
-        raise ManifestError("URI trong tệp kê khai không hợp lệ.") from exc
+        raise ManifestError(tr("URI trong tệp kê khai không hợp lệ.")) from exc
     uris = [r.uri for r in refs]
     if len(set(uris)) != len(uris):
-        raise ManifestError("Tệp kê khai tham chiếu một tệp nhiều lần.")
+        raise ManifestError(tr("Tệp kê khai tham chiếu một tệp nhiều lần."))
     return Manifest(sig_reference=sig_ref, references=refs)

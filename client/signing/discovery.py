@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from client.errors import Problem, TokenError
+from client.i18n import tr
 from client.resources import resource
 
 ENV_MODULE = "KBNN_PKCS11_MODULE"
@@ -208,18 +209,21 @@ def _arch_problem(path: str, vendor: str, arch: str, proc: str, *, only_wow64: b
     name = re.split(r"[\\/]", path)[-1]
     who = f"«{name}»" + (f" ({vendor})" if vendor else "")
     if ARCH_BITS.get(arch) == 32 and ARCH_BITS.get(proc) == 64:
-        where = " (chỉ có trong thư mục SysWOW64)" if only_wow64 else ""
-        return Problem(
-            "module-32bit-only",
-            f"Mô-đun PKCS#11 {who} chỉ có bản 32-bit{where}; ứng dụng đang chạy 64-bit nên "
-            "không nạp được. Hãy cài bản 64-bit của trình điều khiển token (tải từ nhà cung "
-            "cấp chữ ký số), hoặc dùng bản 32-bit của KBNN Client.",
-            path)
+        if only_wow64:
+            message = tr("Mô-đun PKCS#11 {who} chỉ có bản 32-bit (chỉ có trong thư mục SysWOW64); "
+                         "ứng dụng đang chạy 64-bit nên không nạp được. Hãy cài bản 64-bit của "
+                         "trình điều khiển token (tải từ nhà cung cấp chữ ký số), hoặc dùng bản "
+                         "32-bit của KBNN Client.", who=who)
+        else:
+            message = tr("Mô-đun PKCS#11 {who} chỉ có bản 32-bit; ứng dụng đang chạy 64-bit nên "
+                         "không nạp được. Hãy cài bản 64-bit của trình điều khiển token (tải từ "
+                         "nhà cung cấp chữ ký số), hoặc dùng bản 32-bit của KBNN Client.", who=who)
+        return Problem("module-32bit-only", message, path)
     return Problem(
         "module-arch-mismatch",
-        f"Mô-đun PKCS#11 {who} là bản {ARCH_VI.get(arch, arch)}, khác với ứng dụng đang chạy "
-        f"{ARCH_VI.get(proc, proc)} nên không nạp được. Hãy cài bản trình điều khiển token "
-        "phù hợp.",
+        tr("Mô-đun PKCS#11 {who} là bản {arch}, khác với ứng dụng đang chạy {process} nên không "
+           "nạp được. Hãy cài bản trình điều khiển token phù hợp.",
+           who=who, arch=ARCH_VI.get(arch, arch), process=ARCH_VI.get(proc, proc)),
         path)
 
 
@@ -235,8 +239,8 @@ def _describe(path: str, vendor: str, source: str, proc: str, known: bool, *,
     if stem.lower().endswith("_s"):
         info.problems.append(Problem(
             "module-csp-shell",
-            "Tệp có đuôi «_s» thường là vỏ CSP của nhà cung cấp, không phải mô-đun PKCS#11; "
-            "hãy chọn tệp cùng tên không có «_s».", path, "warning"))
+            tr("Tệp có đuôi «_s» thường là vỏ CSP của nhà cung cấp, không phải mô-đun PKCS#11; "
+               "hãy chọn tệp cùng tên không có «_s»."), path, "warning"))
     return info
 
 
@@ -327,7 +331,7 @@ def require_module(configured: str | None = None, *, strict: bool = True,
     error (``--module``); otherwise (a path remembered in settings) discovery goes on."""
     if configured and not os.path.isfile(configured):
         if strict:
-            raise TokenError(f"Không tìm thấy tệp mô-đun PKCS#11 «{configured}».",
+            raise TokenError(tr("Không tìm thấy tệp mô-đun PKCS#11 «{path}».", path=configured),
                              code="module-not-found")
         configured = None
     modules = discover_modules(configured, **discover_kw)
@@ -342,10 +346,11 @@ def require_module(configured: str | None = None, *, strict: bool = True,
             return m.path
     problems = [p for m in modules for p in m.problems if p.severity == "error"]
     if problems:
-        raise TokenError("Đã tìm thấy trình điều khiển token nhưng ứng dụng không nạp được:",
+        raise TokenError(tr("Đã tìm thấy trình điều khiển token nhưng ứng dụng không nạp được:"),
                          problems, code="module-arch")
-    raise TokenError("Không tìm thấy thư viện PKCS#11 của token. Hãy cài trình điều khiển token "
-                     "(driver) của nhà cung cấp chữ ký số, hoặc chỉ đường dẫn bằng --module.",
+    raise TokenError(tr("Không tìm thấy thư viện PKCS#11 của token. Hãy cài trình điều khiển "
+                        "token (driver) của nhà cung cấp chữ ký số, hoặc chỉ đường dẫn bằng "
+                        "--module."),
                      code="module-not-found")
 
 

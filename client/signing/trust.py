@@ -17,6 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from client.errors import InvalidInput
+from client.i18n import tr
 from client.resources import resource
 
 CERT_SUFFIXES = (".pem", ".cer", ".crt", ".der")
@@ -28,13 +29,15 @@ def load_cert_file(path: str | os.PathLike) -> list[bytes]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InvalidInput(f"Không đọc được tệp chứng thư số «{path}»: {exc.strerror}.") from exc
+        raise InvalidInput(tr("Không đọc được tệp chứng thư số «{path}»: {error}.",
+                              path=path, error=exc.strerror)) from exc
     try:
         if b"-----BEGIN" in data:
             return [c.public_bytes(Encoding.DER) for c in x509.load_pem_x509_certificates(data)]
         return [x509.load_der_x509_certificate(data).public_bytes(Encoding.DER)]
     except ValueError as exc:
-        raise InvalidInput(f"Tệp «{path}» không phải là chứng thư số (PEM hoặc DER).") from exc
+        raise InvalidInput(tr("Tệp «{path}» không phải là chứng thư số (PEM hoặc DER).",
+                              path=path)) from exc
 
 
 def load_trust_dir(folder: str | os.PathLike, *, ca_only: bool = False) -> list[bytes]:

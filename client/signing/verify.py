@@ -65,6 +65,8 @@ class _PathErrorNoise(logging.Filter):
 
 logging.getLogger("pyhanko.sign.validation.generic_cms").addFilter(_PathErrorNoise())
 
+# Vietnamese names kept for callers that want them whatever the language (texts shown to
+# the person come from _role_name()); "verdict_vi" in the JSON report is Vietnamese by name.
 ROLE_NAMES_VI = {"chief-accountant": "Kế toán trưởng", "head-of-unit": "Thủ trưởng đơn vị"}
 VERDICT_VI = {"valid": "hợp lệ", "invalid": "không hợp lệ", "indeterminate": "chưa xác định"}
 
@@ -97,7 +99,7 @@ class SignatureReport:
             "index": self.index,
             "file": self.file,
             "role": self.role,
-            "role_name": ROLE_NAMES_VI.get(self.role or "", None),
+            "role_name": _role_name(self.role),
             "signer_name": self.signer_name,
             "signing_time": self.signing_time.isoformat() if self.signing_time else None,
             "cert_sha256": self.cert_sha256,

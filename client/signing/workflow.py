@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from client.errors import InvalidInput, KbnnError, Problem, TokenError
+from client.i18n import tr
 from client.signing import asice, cades
 from client.signing.asice import DOCUMENT_JSON, DOCUMENT_PDF, ROLES, Package
-from client.signing.verify import ROLE_NAMES_VI, VerificationReport, verify_package
+from client.signing.verify import ROLE_NAMES_VI, VerificationReport, _role_name, verify_package
 
 __all__ = [
     "ROLE_NAMES_VI", "Prepared", "SignerSpec", "is_package", "prepare", "sign",
@@ -82,7 +83,8 @@ def is_package(data: bytes) -> bool:
 
 
 def _role_vi(role: str) -> str:
-    return ROLE_NAMES_VI.get(role, role)
+    """The role's name in the current language (the code itself for an unknown role)."""
+    return _role_name(role) or role
 
 
 def prepare(input_bytes: bytes, *, trust: list[bytes],
@@ -103,12 +105,13 @@ def _prepare_document(data: bytes, trust: list[bytes],
     except KbnnError:
         raise
     except (ValueError, TypeError) as exc:
-        raise InvalidInput(f"Tệp document.json không đọc được: {exc}.",
+        raise InvalidInput(tr("Tệp document.json không đọc được: {error}.", error=exc),
                            [Problem("document-invalid", str(exc), "document.json")]) from exc
     problems = list(documents.validate(doc))
     errors = [p for p in problems if p.severity == "error"]
     if errors:
-        raise InvalidInput("Bảng kê không hợp lệ nên không thể ký. Hãy sửa các lỗi sau:", errors)
+        raise InvalidInput(tr("Bảng kê không hợp lệ nên không thể ký. Hãy sửa các lỗi sau:"),
+                           errors)
     validated = data
     if attachments:
         data, doc = _list_attachments(data, doc, attachments)
@@ -130,15 +133,16 @@ def _list_attachments(data: bytes, doc: dict, attachments: dict[str, bytes]
 
     problems = att.check_files(attachments)
     if problems:
-        raise InvalidInput(f"Chưa đính kèm được: {problems[0].message}", problems)
+        raise InvalidInput(tr("Chưa đính kèm được: {reason}", reason=problems[0].message),
+                           problems)
     if att.listed(doc) is None:
         doc = att.with_attachments(doc, attachments)
         return documents.serialize(doc), doc
     if att.listed(doc) != att.listing(attachments):
         raise InvalidInput(
-            "Các tệp đính kèm khác với danh sách tệp đính kèm ghi trong bảng kê.",
-            [Problem("attachment-mismatch", "Tệp đính kèm không khớp danh sách trong bảng kê.",
-                     "attachments")])
+            tr("Các tệp đính kèm khác với danh sách tệp đính kèm ghi trong bảng kê."),
+            [Problem("attachment-mismatch",
+                     tr("Tệp đính kèm không khớp danh sách trong bảng kê."), "attachments")])
     return data, doc
 
 
@@ -146,20 +150,20 @@ def _prepare_package(data: bytes, trust: list[bytes],
                      attachments: dict[str, bytes] | None) -> Prepared:
     if attachments:
         raise InvalidInput(
-            "Không thể thêm tệp đính kèm vào gói đã có chữ ký.",
+            tr("Không thể thêm tệp đính kèm vào gói đã có chữ ký."),
             [Problem("attachments-after-signing",
-                     "Tệp đính kèm chỉ được thêm trước chữ ký đầu tiên.", "attachments/")])
+                     tr("Tệp đính kèm chỉ được thêm trước chữ ký đầu tiên."), "attachments/")])
     report = verify_package(data, trust)
     if not report.valid:
-        raise InvalidInput("Gói đã ký không hợp lệ nên không thể ký tiếp:", report.errors)
+        raise InvalidInput(tr("Gói đã ký không hợp lệ nên không thể ký tiếp:"), report.errors)
     if report.complete:
         raise InvalidInput(
-            "Gói đã đủ chữ ký của Kế toán trưởng và Thủ trưởng đơn vị; không cần ký thêm.",
-            [Problem("already-complete", "Gói đã đủ chữ ký.", "")])
+            tr("Gói đã đủ chữ ký của Kế toán trưởng và Thủ trưởng đơn vị; không cần ký thêm."),
+            [Problem("already-complete", tr("Gói đã đủ chữ ký."), "")])
     package = Package.from_bytes(data)
     done = len(report.signatures)
     if done >= len(ROLES) or report.document is None:  # pragma: no cover - valid implies
-        raise InvalidInput("Gói không thể ký tiếp.", report.errors)
+        raise InvalidInput(tr("Gói không thể ký tiếp."), report.errors)
     return Prepared(package=package, document=report.document,
                     pdf=package.entries[DOCUMENT_PDF], existing=report,
                     next_role=ROLES[done], trust=list(trust),
@@ -168,20 +172,22 @@ def _prepare_package(data: bytes, trust: list[bytes],
 
 def _check_role(prepared: Prepared, role: str) -> None:
     if role not in ROLES:
-        raise InvalidInput(f"Vai trò ký không hợp lệ: {role}.",
-                           [Problem("role-invalid", f"Vai trò không hợp lệ: {role}.", "")])
+        raise InvalidInput(tr("Vai trò ký không hợp lệ: {role}.", role=role),
+                           [Problem("role-invalid", tr("Vai trò không hợp lệ: {role}.", role=role),
+                                    "")])
     if role == prepared.next_role:
         return
     signed = [s.role for s in prepared.existing.signatures] if prepared.existing else []
     if role in signed:
         raise InvalidInput(
-            f"{_role_vi(role)} đã ký gói này rồi; mỗi vai trò chỉ ký một lần.",
-            [Problem("role-repeated", f"{_role_vi(role)} đã ký gói này.", "")])
+            tr("{role} đã ký gói này rồi; mỗi vai trò chỉ ký một lần.", role=_role_vi(role)),
+            [Problem("role-repeated", tr("{role} đã ký gói này.", role=_role_vi(role)), "")])
     raise InvalidInput(
-        f"Chưa thể ký với vai trò {_role_vi(role)}: {_role_vi(prepared.next_role)} phải ký trước.",
+        tr("Chưa thể ký với vai trò {role}: {next} phải ký trước.",
+           role=_role_vi(role), next=_role_vi(prepared.next_role)),
         [Problem("role-order",
-                 f"Thứ tự ký: Kế toán trưởng trước, Thủ trưởng đơn vị sau. Người ký tiếp theo "
-                 f"phải là {_role_vi(prepared.next_role)}.", "")])
+                 tr("Thứ tự ký: Kế toán trưởng trước, Thủ trưởng đơn vị sau. Người ký tiếp theo "
+                    "phải là {next}.", next=_role_vi(prepared.next_role)), "")])
 
 
 def _check_certificate(cert_der: bytes, now: datetime) -> None:
@@ -190,7 +196,7 @@ def _check_certificate(cert_der: bytes, now: datetime) -> None:
     try:
         info = certs.cert_info(cert_der)
     except (ValueError, TypeError) as exc:
-        raise TokenError("Không đọc được chứng thư số trên thiết bị ký.",
+        raise TokenError(tr("Không đọc được chứng thư số trên thiết bị ký."),
                          [Problem("cert-unreadable", str(exc), "")], code="cert-unusable") from exc
     errors = [p for p in certs.check_usable(info, now) if p.severity == "error"]
     # verify.py requires the digitalSignature/nonRepudiation key usage to be
@@ -199,11 +205,12 @@ def _check_certificate(cert_der: bytes, now: datetime) -> None:
     if not errors and not (info.key_usage & {"digitalSignature", "nonRepudiation"}):
         errors.append(Problem(
             "cert-key-usage",
-            "Chứng thư số không ghi mục đích sử dụng khóa digitalSignature (ký số) hay "
-            "nonRepudiation (chống chối bỏ) nên không thể dùng để ký bảng kê.",
+            tr("Chứng thư số không ghi mục đích sử dụng khóa digitalSignature (ký số) hay "
+               "nonRepudiation (chống chối bỏ) nên không thể dùng để ký bảng kê."),
             info.subject_cn))
     if errors:
-        raise TokenError("Chứng thư số này không dùng được để ký:", errors, code="cert-unusable")
+        raise TokenError(tr("Chứng thư số này không dùng được để ký:"), errors,
+                         code="cert-unusable")
 
 
 def _validated_in_prepare(doc: dict) -> list[Problem]:
@@ -222,7 +229,7 @@ def sign_prepared(prepared: Prepared, role: str, signer: SignerSpec, *,
     pkg = prepared.package.copy()
     index = pkg.next_index()
     if index != ROLES.index(role) + 1:  # pragma: no cover - guarded by prepare()
-        raise InvalidInput("Số thứ tự chữ ký không khớp với vai trò.", [])
+        raise InvalidInput(tr("Số thứ tự chữ ký không khớp với vai trò."), [])
     manifest = asice.build_manifest(index, pkg.entries, pkg.data_entries(),
                                     pkg.signature_names())
     try:
@@ -234,7 +241,7 @@ def sign_prepared(prepared: Prepared, role: str, signer: SignerSpec, *,
     except KbnnError:
         raise
     except ValueError as exc:
-        raise TokenError(f"Không tạo được chữ ký số: {exc}",
+        raise TokenError(tr("Không tạo được chữ ký số: {error}", error=exc),
                          [Problem("sign-failed", str(exc), "")], code="sign-failed") from exc
     pkg.entries[asice.manifest_name(index)] = manifest
     pkg.entries[asice.signature_name(index)] = signature
@@ -251,8 +258,8 @@ def sign_prepared(prepared: Prepared, role: str, signer: SignerSpec, *,
     bad = [p for p in report.errors if p.code not in _TOLERATED_AFTER_SIGNING]
     mine = report.signatures[-1] if report.signatures else None
     if bad or mine is None or mine.role != role:
-        raise InvalidInput("Chữ ký vừa tạo không kiểm tra được; gói không được lưu.",
-                           bad or [Problem("signature-invalid", "Chữ ký vừa tạo không hợp lệ.",
+        raise InvalidInput(tr("Chữ ký vừa tạo không kiểm tra được; gói không được lưu."),
+                           bad or [Problem("signature-invalid", tr("Chữ ký vừa tạo không hợp lệ."),
                                            asice.signature_name(index))])
     return data
 

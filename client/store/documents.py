@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from client.errors import InvalidInput
+from client.i18n import tr
 from client.store.db import iso, transaction, utcnow
 
 STATES = ("draft", "signed-partial", "signed", "queued", "sent", "accepted", "rejected", "paid")
@@ -105,7 +106,7 @@ class DocumentRepo:
                 doc_id = None
         total = summary.get("total")
         if not isinstance(total, int) or isinstance(total, bool):
-            raise InvalidInput("Tổng số tiền của chứng từ phải là số nguyên đồng.")
+            raise InvalidInput(tr("Tổng số tiền của chứng từ phải là số nguyên đồng."))
         now = iso(utcnow())
         with transaction(self.conn):
             cur = self.conn.execute(
@@ -124,10 +125,10 @@ class DocumentRepo:
         with transaction(self.conn):
             row = self.get(local_id)
             if row.state not in REPLACEABLE_STATES:
-                raise InvalidInput(
-                    f"Chứng từ số {row.number} đã được đưa vào hàng đợi gửi Kho bạc"
-                    f" (trạng thái «{row.state}»); không thể thay gói hồ sơ đã ký."
-                )
+                raise InvalidInput(tr(
+                    "Chứng từ số {number} đã được đưa vào hàng đợi gửi Kho bạc"
+                    " (trạng thái «{state}»); không thể thay gói hồ sơ đã ký.",
+                    number=row.number, state=row.state))
             self.conn.execute(
                 "UPDATE documents SET package = ?, state = ?, updated_at = ? WHERE local_id = ?",
                 (bytes(package), state, iso(utcnow()), local_id),
@@ -141,12 +142,12 @@ class DocumentRepo:
                 (state, iso(utcnow()), local_id),
             )
             if cur.rowcount == 0:
-                raise InvalidInput(f"Không tìm thấy chứng từ #{local_id}.")
+                raise InvalidInput(tr("Không tìm thấy chứng từ #{id}.", id=local_id))
 
     def get(self, local_id: int) -> DocumentRow:
         r = self.conn.execute("SELECT * FROM documents WHERE local_id = ?", (local_id,)).fetchone()
         if r is None:
-            raise InvalidInput(f"Không tìm thấy chứng từ #{local_id}.")
+            raise InvalidInput(tr("Không tìm thấy chứng từ #{id}.", id=local_id))
         return _row(r)
 
     def list(self) -> list[DocumentRow]:
@@ -171,5 +172,6 @@ class DocumentRepo:
         with transaction(self.conn):
             row = self.get(local_id)
             if row.state != "draft":
-                raise InvalidInput(f"Chỉ xóa được bản nháp; chứng từ số {row.number} đã ký.")
+                raise InvalidInput(tr("Chỉ xóa được bản nháp; chứng từ số {number} đã ký.",
+                                      number=row.number))
             self.conn.execute("DELETE FROM documents WHERE local_id = ?", (local_id,))

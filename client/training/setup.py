@@ -19,6 +19,7 @@ from pathlib import Path
 
 from client.errors import TokenError, UsageError
 from client.home import Home, Unit
+from client.i18n import tr
 from client.resources import resource
 
 log = logging.getLogger("client.training")
@@ -176,7 +177,7 @@ def write_demo_table(home: Home, path: Path) -> Path:
     from client import documents
 
     if not home.is_training:
-        raise UsageError("Bảng lương mẫu chỉ có trong hồ sơ tập huấn.")
+        raise UsageError(tr("Bảng lương mẫu chỉ có trong hồ sơ tập huấn."))
     path = Path(path)
     path.write_bytes(documents.serialize(demo_salary_table(home.require_unit())))
     return path

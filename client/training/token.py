@@ -24,6 +24,7 @@ from pkcs11 import Attribute, CertificateType, KeyType, MechanismFlag, ObjectCla
 from pkcs11.util.ec import encode_ec_public_key, encode_named_curve_parameters
 
 from client.errors import TokenError
+from client.i18n import tr
 from client.signing.tokens import TokenService
 from client.training.pki import TrainingCA, issue_signer_cert
 
@@ -72,16 +73,18 @@ def softhsm_util() -> str | None:
 
 
 def softhsm_install_hint() -> str:
-    """How to install SoftHSM2 here, in Vietnamese."""
+    """How to install SoftHSM2 here, in the language of :mod:`client.i18n`."""
     if sys.platform.startswith("win"):
-        how = ("tải bộ cài SoftHSM2 cho Windows (bản 64-bit) và cài vào thư mục C:\\SoftHSM2, "
-               "hoặc đặt biến môi trường KBNN_SOFTHSM_MODULE trỏ tới softhsm2-x64.dll.")
-    elif sys.platform == "darwin":
-        how = "chạy lệnh: brew install softhsm"
-    else:
-        how = ("chạy lệnh: sudo apt-get install softhsm2 (Debian/Ubuntu) "
-               "hoặc sudo dnf install softhsm (Fedora).")
-    return ("Chưa cài SoftHSM2 — token mềm dùng cho chế độ đào tạo. Để cài, " + how)
+        return tr("Chưa cài SoftHSM2 — token mềm dùng cho chế độ đào tạo. Để cài, tải bộ cài "
+                  "SoftHSM2 cho Windows (bản 64-bit) và cài vào thư mục {folder}, hoặc đặt biến "
+                  "môi trường KBNN_SOFTHSM_MODULE trỏ tới softhsm2-x64.dll.",
+                  folder="C:\\SoftHSM2")
+    if sys.platform == "darwin":
+        return tr("Chưa cài SoftHSM2 — token mềm dùng cho chế độ đào tạo. Để cài, chạy lệnh: "
+                  "brew install softhsm")
+    return tr("Chưa cài SoftHSM2 — token mềm dùng cho chế độ đào tạo. Để cài, chạy lệnh: "
+              "sudo apt-get install softhsm2 (Debian/Ubuntu) hoặc sudo dnf install softhsm "
+              "(Fedora).")
 
 
 def init_softhsm(folder: Path) -> Path:
@@ -120,11 +123,13 @@ def create_token(conf: Path, label: str, so_pin: str, pin: str) -> None:
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise TokenError(f"Không chạy được softhsm2-util để tạo token «{label}»: {exc}.",
+        raise TokenError(tr("Không chạy được softhsm2-util để tạo token «{label}»: {error}.",
+                            label=label, error=exc),
                          code="softhsm-util") from exc
     if proc.returncode != 0:
         detail = (proc.stderr or proc.stdout).strip()
-        raise TokenError(f"Không tạo được token đào tạo «{label}»: {detail}",
+        raise TokenError(tr("Không tạo được token đào tạo «{label}»: {detail}", label=label,
+                            detail=detail),
                          code="softhsm-util")
 
 

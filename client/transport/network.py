@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from client.errors import UsageError
+from client.i18n import tr
 from client.transport.api import DEFAULT_TIMEOUT, PROXY_MODES, ProxyConfig, TreasuryClient
 
 log = logging.getLogger(__name__)
@@ -54,13 +55,14 @@ class NetworkSettings:
         """Vietnamese descriptions of what is wrong (empty when usable)."""
         out = []
         if self.proxy not in PROXY_MODES:
-            out.append(f"Chế độ proxy «{self.proxy}» không hợp lệ (system, none hoặc manual).")
+            out.append(tr("Chế độ proxy «{mode}» không hợp lệ (system, none hoặc manual).",
+                          mode=self.proxy))
         if self.proxy == "manual":
             host, _, port = self.proxy_host.rpartition(":")
             if not host or not port.isdigit() or not 0 < int(port) < 65536:
-                out.append("Proxy thủ công cần địa chỉ dạng máy:cổng, ví dụ proxy.so-tc.vn:3128.")
+                out.append(tr("Proxy thủ công cần địa chỉ dạng máy:cổng, ví dụ proxy.so-tc.vn:3128."))
         if self.connect_timeout <= 0 or self.read_timeout <= 0:
-            out.append("Thời gian chờ kết nối và chờ trả lời phải lớn hơn 0 giây.")
+            out.append(tr("Thời gian chờ kết nối và chờ trả lời phải lớn hơn 0 giây."))
         return out
 
 
@@ -124,8 +126,8 @@ def store_proxy_password(settings: NetworkSettings, password: str) -> None:
 
         keyring.set_password(KEYRING_SERVICE, _keyring_user(settings), password)
     except Exception as exc:
-        raise UsageError("Không lưu được mật khẩu proxy: máy tính không có kho khóa (keyring) "
-                         f"của hệ điều hành ({type(exc).__name__}).") from exc
+        raise UsageError(tr("Không lưu được mật khẩu proxy: máy tính không có kho khóa (keyring) "
+                            "của hệ điều hành ({error}).", error=type(exc).__name__)) from exc
 
 
 def proxy_config(settings: NetworkSettings,
@@ -152,11 +154,12 @@ def client_for_home(home: Any, password: Callable[[], str | None], *,
     unit = unit or server["unit"]
     user = user or server["user"]
     if not url or not unit or not user:
-        raise UsageError("Chưa đăng nhập Kho bạc. Hãy chạy: kbnn-client login --server URL "
-                         "--unit MÃ_ĐƠN_VỊ --user TÊN_ĐĂNG_NHẬP")
+        raise UsageError(tr("Chưa đăng nhập Kho bạc. Hãy chạy: kbnn-client login --server URL "
+                            "--unit MÃ_ĐƠN_VỊ --user TÊN_ĐĂNG_NHẬP"))
     ca_file = server.get("ca_file") or None
     if ca_file and not os.path.isfile(ca_file):
-        raise UsageError(f"Không tìm thấy tệp CA của Kho bạc «{ca_file}» (mục [server] ca_file).")
+        raise UsageError(tr("Không tìm thấy tệp CA của Kho bạc «{path}» (mục [server] ca_file).",
+                            path=ca_file))
     settings = network_settings(home)
     return TreasuryClient(url, unit_code=unit, username=user, password=password,
                           ca_file=ca_file, timeout=settings.timeout,

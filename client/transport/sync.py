@@ -38,6 +38,7 @@ from datetime import datetime
 from pathlib import Path
 
 from client.errors import KbnnError, UsageError
+from client.i18n import tr
 from client.store.db import connect, iso, parse_iso, utcnow
 from client.transport.api import (
     TREASURY_FAILURES,
@@ -139,9 +140,9 @@ class SyncReport:
         """One line for a status bar: connectivity and what waits."""
         parts = [self.text]
         if self.waiting:
-            parts.append(f"{self.waiting} hồ sơ chờ gửi")
+            parts.append(tr("{count} hồ sơ chờ gửi", count=self.waiting))
         if self.needs_attention:
-            parts.append(f"{self.needs_attention} hồ sơ cần xử lý")
+            parts.append(tr("{count} hồ sơ cần xử lý", count=self.needs_attention))
         return " · ".join(parts)
 
     def to_json(self) -> dict:
@@ -193,7 +194,7 @@ class SyncService:
         return self.run_once(send=False)
 
     def _cycle(self, *, force: bool, send: bool) -> SyncReport:
-        report = SyncReport("unknown", CONNECTIVITY_TEXT["unknown"], at=iso(utcnow()))
+        report = SyncReport("unknown", tr(CONNECTIVITY_TEXT["unknown"]), at=iso(utcnow()))
         conn = connect(self.db_path)
         try:
             outbox = Outbox(conn)
@@ -207,7 +208,7 @@ class SyncService:
             except Exception as exc:  # never let the loop die; the log has the rest
                 log.exception("sync cycle failed")
                 report.connectivity = "unknown"
-                report.detail = f"Lỗi không mong đợi khi đồng bộ: {type(exc).__name__}"
+                report.detail = tr("Lỗi không mong đợi khi đồng bộ: {error}", error=type(exc).__name__)
                 report.errors.append(report.detail)
             # Every notice recorded since the last cycle: this cycle's changes, and those
             # another process (a CLI flush) made meanwhile.
@@ -222,7 +223,7 @@ class SyncService:
             report.sending_elsewhere = summary.sending_elsewhere
         finally:
             conn.close()
-        report.text = CONNECTIVITY_TEXT[report.connectivity]
+        report.text = tr(CONNECTIVITY_TEXT[report.connectivity])
         return report
 
     def _run(self, outbox: Outbox, report: SyncReport, *, force: bool, send: bool) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from client.documents import new_voucher_list
 from client.errors import InvalidInput, Problem, UsageError
+from client.i18n import tr
 from client.importers.spec import (
     Field,
     ImportReport,
@@ -27,6 +28,7 @@ from client.importers.spec import (
 
 BUDGET_KEYS = ("chapter", "sector", "source", "program")
 BUDGET_DIGITS = {"chapter": 3, "sector": 3, "source": 2, "program": 5}
+# shown in messages through tr() (the fields' own labels are in VOUCHER_SPEC)
 BUDGET_LABELS = {"chapter": "Mã chương", "sector": "Mã ngành kinh tế (khoản)",
                  "source": "Mã nguồn NSNN", "program": "Mã CTMT, dự án"}
 DEFAULT_PROGRAM = "00000"
@@ -116,23 +118,27 @@ def read_voucher_table(path: Path, *, sheet: str | int | None = None,
             col = report.columns.get("amount", {})
             problems.append(Problem(
                 "amount-missing",
-                f"Tệp «{report.file}», dòng {r.row}, cột «{col.get('heading') or 'Số tiền'}»: "
-                "chưa có số tiền.", f"{report.sheet or report.file}!{col.get('column', '')}{r.row}"))
+                tr("Tệp «{file}», dòng {row}, cột «{heading}»: chưa có số tiền.",
+                   file=report.file, row=r.row, heading=col.get("heading") or tr("Số tiền")),
+                f"{report.sheet or report.file}!{col.get('column', '')}{r.row}"))
     found: dict[str, str] = {}
     for key in BUDGET_KEYS:
         values = {r.values.get(f"budget.{key}") for r in rows} - {None, ""}
         if len(values) > 1:
             problems.append(Problem(
                 "budget-code-mixed",
-                f"Tệp «{report.file}»: cột «{BUDGET_LABELS[key]}» có nhiều giá trị khác nhau "
-                f"({', '.join(sorted(values))}); mỗi bảng kê chỉ một {BUDGET_LABELS[key]} — hãy "
-                "tách thành các bảng kê riêng", report.file))
+                tr("Tệp «{file}»: cột «{label}» có nhiều giá trị khác nhau ({values}); mỗi bảng "
+                   "kê chỉ một {label} — hãy tách thành các bảng kê riêng", file=report.file,
+                   label=tr(BUDGET_LABELS[key]), values=", ".join(sorted(values))),
+                report.file))
         elif values:
             found[key] = values.pop()
     if problems:
         more = len(problems) - 1
-        raise InvalidInput(problems[0].message + (f" (và {more} lỗi khác)" if more else ""),
-                           problems[:50])
+        message = problems[0].message
+        if more:
+            message = tr("{first} (và {more} lỗi khác)", first=message, more=more)
+        raise InvalidInput(message, problems[:50])
     return [_line(r.values) for r in rows], found, report
 
 
@@ -147,8 +153,9 @@ def budget_codes(options: dict[str, str | None], from_file: dict[str, str]) -> d
         given = (options.get(key) or "").strip()
         in_file = from_file.get(key, "")
         if given and in_file and given != in_file:
-            raise UsageError(f"{BUDGET_LABELS[key]} ghi {given} nhưng tệp ghi {in_file}: "
-                             "hãy kiểm tra lại.")
+            raise UsageError(tr("{label} ghi {given} nhưng tệp ghi {in_file}: hãy kiểm tra "
+                                "lại.", label=tr(BUDGET_LABELS[key]), given=given,
+                                in_file=in_file))
         out[key] = given or in_file or (DEFAULT_PROGRAM if key == "program" else "")
     return out
 

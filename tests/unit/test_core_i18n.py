@@ -17,11 +17,18 @@ from pathlib import Path
 
 import pytest
 
+from client import attachments as client_attachments
 from client import firstrun, i18n
+from client import settings as core_settings
 from client.cli import main
 from client.diagnostics import checks as C
+from client.documents import checks as document_checks
 from client.documents import validation
 from client.i18n import set_language, tr
+from client.importers import spec as import_spec
+from client.payroll import staff as payroll_staff
+from client.transport import sync as transport_sync
+from client.vouchers import importer as voucher_import
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUES = sorted((ROOT / "resources" / "i18n").glob("core_en*.json"))
@@ -34,6 +41,21 @@ TR_TABLES = {"_VERIFY_VI": C._VERIFY_VI, "_OUTBOX_STATE_VI": C._OUTBOX_STATE_VI,
              "ROLE_VI": firstrun.ROLE_VI}
 TR_TABLES.update({"HEADER_LABELS": validation.HEADER_LABELS,
                   "LINE_LABELS": validation.LINE_LABELS})
+TR_TABLES.update({"INSURANCE_VI": payroll_staff.INSURANCE_VI})
+# the salary parts (also in LINE_LABELS): the staff list shows them
+TR_TABLES.update({"PART_LABELS": validation.PART_LABELS})
+# documents.checks: the ``register(code, title="…")`` literals are tr() templates (collected
+# from the source below), translated where shown: ``Check.title`` is ``tr(self.title_vi)``
+TR_TABLES.update({"title_vi": {c.code: c.title_vi for c in document_checks._REGISTRY}})
+TR_TABLES.update({"CONNECTIVITY_TEXT": transport_sync.CONNECTIVITY_TEXT})
+# client.settings: Setting.label / Setting.help are tr(SETTING_LABELS/SETTING_HELP[key])
+TR_TABLES.update({"SETTING_LABELS": core_settings.SETTING_LABELS,
+                  "SETTING_HELP": core_settings.SETTING_HELP})
+# importers: the field labels shown in messages (matching keeps the Vietnamese label)
+TR_TABLES.update({"FIELD_LABELS": import_spec.FIELD_LABELS,
+                  "BUDGET_LABELS": voucher_import.BUDGET_LABELS})
+# attachments: what an allowed file type is ("ảnh JPEG"), shown in a type problem
+TR_TABLES.update({"KIND_VI": client_attachments.KIND_VI})
 
 
 @pytest.fixture(autouse=True)
@@ -146,6 +168,12 @@ def _tr_templates() -> tuple[dict[str, str], list[str]]:
     for path in sorted((ROOT / "client").rglob("*.py")):
         tree = ast.parse(path.read_text("utf-8"), str(path))
         for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id == "register"):
+                for kw in node.keywords:
+                    if (kw.arg == "title" and isinstance(kw.value, ast.Constant)
+                            and isinstance(kw.value.value, str)):
+                        found.setdefault(kw.value.value, f"{path.relative_to(ROOT)}:{node.lineno}")
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                     and node.func.id == "tr" and node.args):
                 continue
@@ -200,3 +228,4 @@ def test_amounts_and_revocation_speak_the_language():
     set_language("en")
     with pytest.raises(ValueError, match="must be whole dong"):
         parse_vnd("1.000,50")
+
