@@ -217,13 +217,19 @@ class AppContext:
 
         if self.documents.get(local_id).state != "draft":
             return None
-        return signing_gate(self.conn, local_id)
+        return signing_gate(self.conn, local_id, catalogue=self.catalogue())
 
     def confirm_warnings(self, local_id: int, codes: list[str] | str, by: str) -> list[str]:
         """Record that ``by`` accepts the document's warnings ``codes`` ("all": every one)."""
         from client.documents.confirmations import confirm_warnings
 
-        return confirm_warnings(self.conn, local_id, codes, by)
+        return confirm_warnings(self.conn, local_id, codes, by, catalogue=self.catalogue())
+
+    def catalogue(self):
+        """The NDKT catalogue in use: the one imported into this data folder, else the shipped one."""
+        from client.catalogue import load
+
+        return load(self.home.path)
 
     def require_signable(self, local_id: int) -> None:
         """Before the first signature (and before any PIN): raise ``InvalidInput`` for a

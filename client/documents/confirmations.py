@@ -16,6 +16,8 @@ import hashlib
 import sqlite3
 from dataclasses import dataclass, field
 
+from client.catalogue import Catalogue
+from client.catalogue import load as load_catalogue
 from client.documents import codec
 from client.documents.checks import CheckInputs, errors, run_checks, warnings
 from client.documents.model import KIND_VOUCHERS, summary
@@ -64,8 +66,11 @@ def _stored(conn: sqlite3.Connection, local_id: int) -> sqlite3.Row:
 
 
 def inputs_for(conn: sqlite3.Connection, local_id: int, *,
-               payment_order_amount: int | None = None) -> CheckInputs:
-    """The checks' inputs for a stored document (an explicit amount wins over the stored one)."""
+               payment_order_amount: int | None = None,
+               catalogue: Catalogue | None = None) -> CheckInputs:
+    """The checks' inputs for a stored document (an explicit amount wins over the stored one).
+    ``catalogue``: the NDKT catalogue in use (the home folder's, see ``client.catalogue.load``);
+    the one shipped with the software when not given."""
     row = _stored(conn, local_id)
     if payment_order_amount is None:
         stored = conn.execute("SELECT payment_order_amount FROM check_inputs WHERE local_id = ?",
@@ -76,18 +81,7 @@ def inputs_for(conn: sqlite3.Connection, local_id: int, *,
                        # only voucher lists are checked across lists (same voucher, advances)
                        others=(other_documents(conn, row["kind"], local_id)
                                if row["kind"] == KIND_VOUCHERS else []),
-                       catalogue=_catalogue_beside(conn))
-
-
-def _catalogue_beside(conn: sqlite3.Connection):
-    """The NDKT catalogue in use in the home folder holding this database."""
-    from pathlib import Path
-
-    from client.catalogue import load
-
-    row = conn.execute("PRAGMA database_list").fetchone()
-    path = row["file"] if row is not None else ""
-    return load(Path(path).parent if path else None)
+                       catalogue=catalogue if catalogue is not None else load_catalogue(None))
 
 
 def other_documents(conn: sqlite3.Connection, kind: str,
@@ -108,11 +102,13 @@ def other_documents(conn: sqlite3.Connection, kind: str,
 
 
 def check_stored(conn: sqlite3.Connection, local_id: int, *,
-                 payment_order_amount: int | None = None) -> list[Problem]:
+                 payment_order_amount: int | None = None,
+                 catalogue: Catalogue | None = None) -> list[Problem]:
     """``run_checks`` over a stored document with its inputs."""
     row = _stored(conn, local_id)
     doc = codec.parse(bytes(row["document_json"]))
-    return run_checks(doc, inputs_for(conn, local_id, payment_order_amount=payment_order_amount))
+    return run_checks(doc, inputs_for(conn, local_id, payment_order_amount=payment_order_amount,
+                                      catalogue=catalogue))
 
 
 def confirmations(conn: sqlite3.Connection, local_id: int) -> list[dict]:
@@ -125,7 +121,7 @@ def confirmations(conn: sqlite3.Connection, local_id: int) -> list[dict]:
 
 
 def confirm_warnings(conn: sqlite3.Connection, local_id: int, codes: list[str] | str,
-                     by: str) -> list[str]:
+                     by: str, *, catalogue: Catalogue | None = None) -> list[str]:
     """Record that ``by`` has seen and accepts the warnings with ``codes`` ("all": every one).
 
     Only codes of the document's current warnings can be confirmed; errors
@@ -133,7 +129,7 @@ def confirm_warnings(conn: sqlite3.Connection, local_id: int, codes: list[str] |
     """
     if not by or not by.strip():
         raise InvalidInput(tr("Cần ghi rõ người xác nhận cảnh báo."))
-    current = warnings(check_stored(conn, local_id))
+    current = warnings(check_stored(conn, local_id, catalogue=catalogue))
     by_code: dict[str, list[Problem]] = {}
     for p in current:
         by_code.setdefault(p.code, []).append(p)
@@ -175,8 +171,10 @@ class Gate:
 
 
 def signing_gate(conn: sqlite3.Connection, local_id: int, *,
-                 payment_order_amount: int | None = None) -> Gate:
-    problems = check_stored(conn, local_id, payment_order_amount=payment_order_amount)
+                 payment_order_amount: int | None = None,
+                 catalogue: Catalogue | None = None) -> Gate:
+    problems = check_stored(conn, local_id, payment_order_amount=payment_order_amount,
+                            catalogue=catalogue)
     done = confirmations(conn, local_id)
     confirmed_codes = {c["code"] for c in done}
     return Gate(errors=errors(problems),
@@ -184,9 +182,10 @@ def signing_gate(conn: sqlite3.Connection, local_id: int, *,
                 confirmed=done)
 
 
-def require_signable(conn: sqlite3.Connection, local_id: int) -> Gate:
+def require_signable(conn: sqlite3.Connection, local_id: int, *,
+                     catalogue: Catalogue | None = None) -> Gate:
     """Raise ``InvalidInput`` (exit 1) listing the errors and unconfirmed warnings, if any."""
-    return refuse_unless_ok(signing_gate(conn, local_id))
+    return refuse_unless_ok(signing_gate(conn, local_id, catalogue=catalogue))
 
 
 def refuse_unless_ok(gate: Gate) -> Gate:

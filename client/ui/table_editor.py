@@ -26,6 +26,7 @@ main window's one hook: new table, import a workbook, edit the selected draft.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import logging
 from collections.abc import Callable
@@ -205,6 +206,7 @@ class TableEditor(QMainWindow):
         self.local_id = local_id  # the stored draft this editor last saved (or opened)
         self._saved_at: int | None = 0 if local_id is not None else None  # undo index when saved
         self.problems: list[Problem] = []
+        self._catalogue: Any = None  # client.catalogue.Catalogue, once the checks needed it
         self.checks_current = False
         self._check_seq = 0
         self._busy = False
@@ -704,7 +706,17 @@ class TableEditor(QMainWindow):
         seq = self._check_seq
         build = self.model.document_builder()
         inputs = self._inputs()
+        home = getattr(getattr(self.ctx, "home", None), "path", None)
         self.checks_label.setText(translate("TableEditor", "Đang kiểm tra…"))
+
+        def job() -> list[Problem]:
+            # the NDKT catalogue in use is the data folder's (treasury IT may have imported
+            # a newer one), read once per editor, off the UI thread
+            if self._catalogue is None:
+                from client.catalogue import load
+
+                self._catalogue = load(home)
+            return run_checks(build(), dataclasses.replace(inputs, catalogue=self._catalogue))
 
         def done(problems: list[Problem]) -> None:
             if seq != self._check_seq:
@@ -717,7 +729,7 @@ class TableEditor(QMainWindow):
             if seq == self._check_seq:  # (a stale run may trip over a concurrent edit)
                 self.checks_label.setText(translate("TableEditor", "Không kiểm tra được: %s") % exc)
 
-        self._keep(run_in_pool(lambda: run_checks(build(), inputs), done, failed, self))
+        self._keep(run_in_pool(job, done, failed, self))
 
     def _show_problems(self, problems: list[Problem]) -> None:
         self.problems = list(problems)
@@ -849,7 +861,7 @@ class TableEditor(QMainWindow):
         amount = self.payment_order_amount
 
         def job() -> int:
-            from client.documents.confirmations import confirm_warnings, set_payment_order_amount
+            from client.documents.confirmations import set_payment_order_amount
             from client.errors import InvalidInput
 
             errors = [p for p in documents.validate(documents.parse(data)) if p.severity == "error"]
@@ -864,7 +876,7 @@ class TableEditor(QMainWindow):
             if amount is not None:
                 set_payment_order_amount(ctx.conn, local_id, amount)
             if confirm:
-                confirm_warnings(ctx.conn, local_id, confirm, by)
+                ctx.confirm_warnings(local_id, confirm, by)
             return local_id
 
         def done(local_id: int) -> None:

@@ -152,3 +152,30 @@ def test_validate_uses_the_catalogue_in_use(tmp_path, capsys):
     assert main(["--home", home, "validate", str(tmp_path / "bk.json")]) == 0
     captured = capsys.readouterr()
     assert "hợp lệ, không có lỗi hay cảnh báo" in captured.out and captured.err == ""
+
+
+def test_the_signing_gate_uses_the_data_folders_catalogue(tmp_path):
+    """Before the first signature the checks read the catalogue of the profile's own data
+    folder (passed in by AppContext), not one guessed from the database file's place."""
+    from client.app import AppContext
+    from client.home import Home
+
+    home = Home(tmp_path / "home")
+    doc = new_voucher_list(unit={"code": "1047665", "name": "Trường", "treasury": "KBNN",
+                                 "account": "9523", "account_kind": "estimate"},
+                           number="BK-1", date="2026-10-20", purpose="payment",
+                           budget={"chapter": "622", "sector": "072", "source": "13",
+                                   "program": "00000"}, prepared_by="A",
+                           lines=[{"voucher": {"number": "1", "date": "2026-10-01"},
+                                   "description": "Vật tư", "ndkt": "6598", "amount": 1000}])
+    ctx = AppContext(home)
+    try:
+        local_id = ctx.add_document(json.dumps(doc, ensure_ascii=False).encode("utf-8"))
+        assert [p.code for p in ctx.signing_gate(local_id).unconfirmed] == ["ndkt-unknown"]
+        (tmp_path / "ndkt-2026.2.csv").write_text(OFFICIAL, encoding="utf-8")
+        catalogue.import_file(home.path, tmp_path / "ndkt-2026.2.csv")
+        assert ctx.signing_gate(local_id).ok
+        with pytest.raises(InvalidInput):  # no such warning any more: nothing to confirm
+            ctx.confirm_warnings(local_id, ["ndkt-unknown"], "Kế toán")
+    finally:
+        ctx.close()
