@@ -119,6 +119,29 @@ SHORT_HEADINGS = {
     "parts.scholarship": QT_TRANSLATE_NOOP("TableEditor", "Học bổng"),
 }
 
+# The importers' field labels, shown as column headings and tooltips (``_tr`` translates them;
+# the importers are core code without Qt, so their literals are marked here).
+FIELD_LABELS = (
+    QT_TRANSLATE_NOOP("TableEditor", "Nhóm"),
+    QT_TRANSLATE_NOOP("TableEditor", "Họ và tên"),
+    QT_TRANSLATE_NOOP("TableEditor", "Số tài khoản"),
+    QT_TRANSLATE_NOOP("TableEditor", "Tên ngân hàng"),
+    QT_TRANSLATE_NOOP("TableEditor", "Tổng số"),
+    QT_TRANSLATE_NOOP("TableEditor", "Ghi chú"),
+    QT_TRANSLATE_NOOP("TableEditor", "Lương và phụ cấp theo lương"),
+    QT_TRANSLATE_NOOP("TableEditor", "Tiền công lao động thường xuyên theo hợp đồng"),
+    QT_TRANSLATE_NOOP("TableEditor", "Tiền thu nhập tăng thêm"),
+    QT_TRANSLATE_NOOP("TableEditor", "Tiền thưởng"),
+    QT_TRANSLATE_NOOP("TableEditor", "Tiền phụ cấp và trợ cấp khác"),
+    QT_TRANSLATE_NOOP("TableEditor", "Tiền khoán"),
+    QT_TRANSLATE_NOOP("TableEditor", "Tiền học bổng"),
+    QT_TRANSLATE_NOOP("TableEditor", "Số chứng từ"),
+    QT_TRANSLATE_NOOP("TableEditor", "Ngày chứng từ"),
+    QT_TRANSLATE_NOOP("TableEditor", "Nội dung chi"),
+    QT_TRANSLATE_NOOP("TableEditor", "Mã NDKT"),
+    QT_TRANSLATE_NOOP("TableEditor", "Số tiền"),
+)
+
 
 def salary_spec() -> EditorSpec:
     """Mẫu 09: group, name, account, bank, amount, the seven "Trong đó" parts, note."""

@@ -387,6 +387,8 @@ class TableEditor(QMainWindow):
         self.order_amount_edit = QLineEdit(self)
         self.order_amount_edit.setObjectName("paymentOrderAmountEdit")
         self.order_amount_edit.setPlaceholderText(translate("TableEditor", "chưa có"))
+        self.order_amount_edit.setMinimumWidth(
+            self.order_amount_edit.fontMetrics().horizontalAdvance("999.999.999.999") + 24)
         self.order_amount_edit.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.order_amount_edit.editingFinished.connect(self._header_edited)
         form3.addRow(translate("TableEditor", "Số tiền trên giấy rút (đồng):"), self.order_amount_edit)
@@ -411,8 +413,11 @@ class TableEditor(QMainWindow):
         vh.setDefaultSectionSize(24)
         hh = self.view.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        metrics = hh.fontMetrics()
         for col, column in enumerate(self.spec.columns):
-            self.view.setColumnWidth(col, column.width)
+            # wide enough for its heading in the language shown (English ones run longer)
+            heading = str(self.model.headerData(col, Qt.Orientation.Horizontal) or "")
+            self.view.setColumnWidth(col, max(column.width, metrics.horizontalAdvance(heading) + 16))
             if column.completions is not None:
                 self.view.setItemDelegateForColumn(col, _CompletingDelegate(column.completions, self.view))
         self.view.installEventFilter(self)

@@ -704,7 +704,7 @@ Prepare, digitally sign and send payment dossiers to the State Treasury.</transl
     </message>
     <message>
         <source>Tổng tiền: %1 đồng (%2)</source>
-        <translation>Total: %1 đồng (%2)</translation>
+        <translation>Total: %1 VND (%2)</translation>
     </message>
     <message>
         <source>Gói hồ sơ KHÔNG hợp lệ:</source>
@@ -1811,7 +1811,7 @@ Prepare, digitally sign and send payment dossiers to the State Treasury.</transl
     </message>
     <message>
         <source>chưa có</source>
-        <translation>not yet known</translation>
+        <translation>not known yet</translation>
     </message>
     <message>
         <source>Số tiền trên giấy rút (đồng):</source>
@@ -2018,6 +2018,70 @@ Prepare, digitally sign and send payment dossiers to the State Treasury.</transl
     <message>
         <source>Học bổng</source>
         <translation>Scholarships</translation>
+    </message>
+    <message>
+        <source>Nhóm</source>
+        <translation>Group</translation>
+    </message>
+    <message>
+        <source>Họ và tên</source>
+        <translation>Full name</translation>
+    </message>
+    <message>
+        <source>Số tài khoản</source>
+        <translation>Account number</translation>
+    </message>
+    <message>
+        <source>Tên ngân hàng</source>
+        <translation>Bank name</translation>
+    </message>
+    <message>
+        <source>Tổng số</source>
+        <translation>Total</translation>
+    </message>
+    <message>
+        <source>Ghi chú</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <source>Lương và phụ cấp theo lương</source>
+        <translation>Salary and salary-based allowances</translation>
+    </message>
+    <message>
+        <source>Tiền công lao động thường xuyên theo hợp đồng</source>
+        <translation>Regular contract labour wages</translation>
+    </message>
+    <message>
+        <source>Tiền thu nhập tăng thêm</source>
+        <translation>Extra income</translation>
+    </message>
+    <message>
+        <source>Tiền phụ cấp và trợ cấp khác</source>
+        <translation>Other allowances and benefits</translation>
+    </message>
+    <message>
+        <source>Tiền học bổng</source>
+        <translation>Scholarships</translation>
+    </message>
+    <message>
+        <source>Số chứng từ</source>
+        <translation>Voucher number</translation>
+    </message>
+    <message>
+        <source>Ngày chứng từ</source>
+        <translation>Voucher date</translation>
+    </message>
+    <message>
+        <source>Nội dung chi</source>
+        <translation>Payment description</translation>
+    </message>
+    <message>
+        <source>Mã NDKT</source>
+        <translation>NDKT code</translation>
+    </message>
+    <message>
+        <source>Số tiền</source>
+        <translation>Amount</translation>
     </message>
     <message>
         <source>Bảng thanh toán cho đối tượng thụ hưởng (Mẫu 09)</source>

@@ -3,9 +3,14 @@
     python -m tests.ui.shoot OUTDIR HOME [LANG]
 
 LANG is ``vi`` (default) or ``en``. Writes OUTDIR/<screen>-<LANG>.png for:
-main-window (the demo salary table and its PDF), signed-document (after the
-chief accountant and the head of unit signed, through the window's dialog
-hooks), outbox (the dossier sent, with its status history), settings-connection,
+main-window (the demo salary table and its PDF), staff-register (the read-only
+list, filled from the demo table's people), table-editor (the demo draft opened
+for editing, a mistyped account in its checks panel, undone unsaved),
+cert-picker and pin-dialog (the real dialogs over the training tokens, shown at
+the first signature and cancelled untouched — the PIN goes through the window's
+hooks), signed-document (after the chief accountant and the head of unit signed,
+through the window's dialog hooks), package-view (the signed package opened from
+a file), outbox (the dossier sent, with its status history), settings-connection,
 settings-display, settings-data, diagnostics, log, catalogue, and the first-run
 wizard's pages (wizard-welcome, wizard-server, wizard-unit, wizard-login,
 wizard-tokens, wizard-summary) against a sandbox posing as the real treasury.
@@ -28,7 +33,8 @@ from PySide6.QtWidgets import QApplication, QWidget, QWizard
 
 from tests.memkeyring import MemoryKeyring
 
-SCREENS = ("main-window", "signed-document", "outbox", "settings-connection", "settings-display",
+SCREENS = ("main-window", "staff-register", "table-editor", "cert-picker", "pin-dialog",
+           "signed-document", "package-view", "outbox", "settings-connection", "settings-display",
            "settings-data", "diagnostics", "log", "catalogue", "wizard-welcome", "wizard-server",
            "wizard-unit", "wizard-login", "wizard-tokens", "wizard-summary")
 
@@ -88,9 +94,70 @@ class Shooter:
         print(path, flush=True)
 
 
+def add_demo_staff(home) -> None:
+    """The staff register filled with the demo salary table's people (the last one has left)."""
+    from client.importers.salary import read_salary_lines
+    from client.payroll.staff import Staff
+    from client.payroll.staff_repo import StaffRepo
+    from client.resources import resource
+    from client.store.db import connect
+
+    lines = read_salary_lines(resource("demo", "salary-demo.csv"))
+    conn = connect(home.db_path)
+    try:
+        repo = StaffRepo(conn)
+        if repo.list():
+            return
+        for n, line in enumerate(lines, 1):
+            category = "hop-dong" if "Hợp đồng" in line.get("group", "") else "cong-chuc"
+            repo.add(Staff(name=line["name"], account=line["account"], bank=line["bank"],
+                           category=category, code=f"CB{n:03d}", active=n < len(lines)))
+    finally:
+        conn.close()
+
+
+def shooting_chooser(s: Shooter, choose: Callable) -> Callable:
+    """A ``cert_chooser`` that first shows the real ``CertificatePicker`` over what the sign
+    flow found (the tokens' certificates, the treasury's facts), shoots it and cancels it."""
+    from client.ui.cert_picker import CertificatePicker
+
+    def chooser(parent: QWidget, role: str, entries: list):
+        if not any(p.name.startswith("cert-picker-") for p in s.written):
+            picker = CertificatePicker(role, entries, getattr(parent, "picker_facts", None), parent)
+            s.show(picker)
+            s.shoot(picker, "cert-picker")
+            picker.reject()
+            picker.deleteLater()
+        return choose(parent, role, entries)
+
+    return chooser
+
+
+def shooting_pin_provider(s: Shooter, provide: Callable) -> Callable:
+    """A ``pin_provider`` that first shows the real ``PinDialog`` for the token and the chosen
+    certificate (as ``pin_dialog.ask_pin`` builds it), shoots it and cancels it untouched."""
+    from client.signing.certs import cert_info
+    from client.ui.pin_dialog import PinDialog
+
+    def provider(parent: QWidget, role: str, entry, token, warnings: list):
+        if not any(p.name.startswith("pin-dialog-") for p in s.written):
+            dialog = PinDialog(role, getattr(token, "label", "") or entry.token_label,
+                               cert_info(entry.cert_der).subject_cn, warnings,
+                               bool(getattr(token, "protected_auth_path", False)), parent, token=token)
+            s.show(dialog)
+            s.shoot(dialog, "pin-dialog")
+            dialog.reject()  # cancelled: nothing was typed into it
+            dialog.deleteLater()
+        return provide(parent, role, entry, token, warnings)
+
+    return provider
+
+
 def shoot_main_window(s: Shooter, session, ctx) -> None:
     from client.ui.app import create_main_window
-    from tests.ui.helpers import chooser_by_label, pin_from
+    from client.ui.package_view import open_package, package_views
+    from client.ui.table_editor import open_editors
+    from tests.ui.helpers import chooser_by_label, pin_from, read_document
 
     app = s.app
     window = create_main_window(ctx)
@@ -106,8 +173,31 @@ def shoot_main_window(s: Shooter, session, ctx) -> None:
                    and "checking" not in window.token_label.text(), 30, "the token state")
         s.shoot(window, "main-window", 2.0)  # pages render on QPdfView's own threads
 
-        window.cert_chooser = chooser_by_label(session.token_labels)
-        window.pin_provider = pin_from(session.pins)
+        window.staff_action.trigger()
+        wait_until(app, lambda: window.last_dialog is not None
+                   and window.last_dialog.table.rowCount() > 0, 20, "the staff register")
+        staff = window.last_dialog
+        s.show(staff)
+        s.shoot(staff, "staff-register")
+        staff.reject()
+
+        window.edit_table_action.trigger()  # the selected demo draft, as the menu opens it
+        wait_until(app, lambda: open_editors(window), 20, "the table editor")
+        editor = open_editors(window)[-1]
+        editor.resize(1360, 820)
+        s.show(editor)
+        wait_until(app, lambda: editor.checks_current, 20, "the editor's checks")
+        account = editor.spec.column_of("account")
+        editor.model.setData(editor.model.index(4, account), "12AB")  # a problem to show, undone below
+        wait_until(app, lambda: editor.checks_current and editor.checks_list.count() > 0, 20,
+                   "the editor's checks of the edit")
+        editor.jump_to(4, account)
+        s.shoot(editor, "table-editor")
+        editor.model.undo_stack.undo()  # the draft as stored: never saved, closes without asking
+        editor.close()
+
+        window.cert_chooser = shooting_chooser(s, chooser_by_label(session.token_labels))
+        window.pin_provider = shooting_pin_provider(s, pin_from(session.pins))
         for count in (1, 2):
             wait_until(app, lambda: window.sign_action.isEnabled(), 60, "the sign action")
             window.sign_action.trigger()
@@ -115,6 +205,20 @@ def shoot_main_window(s: Shooter, session, ctx) -> None:
                        and window.current_prepared is not None, 60, f"signature {count}")
         wait_until(app, lambda: window.submit_action.isEnabled(), 30, "the submit action")
         s.shoot(window, "signed-document", 2.0)
+
+        signed = ctx.home.path / "TH-09-2026-10.asice"
+        signed.write_bytes(read_document(ctx.home, demo.local_id).package)
+        open_package(window, signed)
+        wait_until(app, lambda: package_views(window), 30, "the package view")
+        package = package_views(window)[-1]
+        if package.verdict != "valid":
+            raise RuntimeError(f"the signed demo package verifies as {package.verdict!r}")
+        package.resize(1360, 820)
+        s.show(package)
+        wait_until(app, lambda: package.pdf_document.status() == QPdfDocument.Status.Ready,
+                   30, "the package's PDF")
+        s.shoot(package, "package-view", 1.5)
+        package.close()
 
         window.submit_action.trigger()
         view = window.outbox_view
@@ -247,6 +351,7 @@ def main(argv: list[str]) -> int:
 
     install_language(app, lang)
     session = ensure_training(Home(home_dir))
+    add_demo_staff(session.home)
     ctx = AppContext(session.home)
     shooter = Shooter(app, outdir, lang)
     try:

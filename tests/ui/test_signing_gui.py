@@ -124,8 +124,6 @@ def test_picker_offers_only_keys_ranks_registered_mns_nonrep_and_refuses_before_
         assert not dlg.buttons.button(dlg.buttons.StandardButton.Ok).isEnabled()
     refused = {t.item(r, c.COL_HOLDER).text(): t.item(r, c.COL_STATUS).text() for r in (3, 4)}
     assert "hết hạn" in refused["PHẠM CŨ"] and "chưa có hiệu lực" in refused["ĐỖ MỚI"]
-    dlg.select_row(0)
-    save_shot(dlg, "cert-picker.png")
 
 
 def test_picker_offline_shows_not_checked_and_real_tokens(qtbot, ctx, training):
@@ -173,11 +171,6 @@ def test_pin_dialog_shows_token_counters(qtbot, flags, expected, can_type):
         assert not dlg.ok_button.isEnabled()
         dlg.accept()
         assert dlg.result() != dlg.DialogCode.Accepted
-    if flags.get("pin_final_try"):
-        dlg2 = PinDialog("chief-accountant", "KTT-TAPHUAN", "NGUYỄN THỊ HOA", [], token=token(**flags))
-        qtbot.addWidget(dlg2)
-        dlg2.show()
-        save_shot(dlg2, "pin-dialog.png")
 
 
 def test_pin_dialog_protected_path_asks_on_device(qtbot):
@@ -308,9 +301,6 @@ def test_drag_and_drop_opens_package_view(qtbot, window, signed_package, tmp_pat
     assert view.isVisible() and view.verdict == "valid"
     assert view.signatures.model.rowCount() == 2
     qtbot.waitUntil(lambda: view.pdf_document.pageCount() >= 1, timeout=10_000)
-    view.resize(1360, 820)
-    qtbot.wait(300)
-    save_shot(view, "package-view.png")
     view.close()
     # A file that is not a package is not accepted by the drop.
     other = QMimeData()
