@@ -3,7 +3,8 @@
 SoftHSM2 reads ``SOFTHSM2_CONF`` when its library is initialised. Some core code
 (training profile, classroom join, diagnostics of a training profile) sets it for
 the running process, as the app must; inside one pytest process that would leak
-into later tests, so every test gets the variable back as it found it.
+into later tests, so every test gets the variable back as it found it. The core's language is
+process-wide too: every test starts, and leaves, in the default (Vietnamese).
 """
 
 from __future__ import annotations
@@ -22,6 +23,15 @@ def _restore_softhsm_conf():
             os.environ.pop("SOFTHSM2_CONF", None)
         else:
             os.environ["SOFTHSM2_CONF"] = saved
+
+
+@pytest.fixture(autouse=True)
+def _default_core_language():
+    from client.i18n import set_language
+
+    set_language(None)
+    yield
+    set_language(None)
 
 
 def pytest_collection_modifyitems(session, config, items):

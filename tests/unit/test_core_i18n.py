@@ -58,12 +58,6 @@ TR_TABLES.update({"FIELD_LABELS": import_spec.FIELD_LABELS,
 TR_TABLES.update({"KIND_VI": client_attachments.KIND_VI})
 
 
-@pytest.fixture(autouse=True)
-def _default_language():
-    set_language(None)
-    yield
-    set_language(None)
-
 
 def closed_port() -> int:
     with socket.socket() as s:

@@ -28,12 +28,6 @@ OFFICIAL = ("code,name,level,parent,status\n"
             "6501,Thanh toán tiền điện,tieu_muc,6500,official\n")
 
 
-@pytest.fixture(autouse=True)
-def _default_language():
-    set_language(None)
-    yield
-    set_language(None)
-
 
 def voucher_list(ndkt: str) -> dict:
     return new_voucher_list(unit={"code": "1047665", "name": "Trường", "treasury": "KBNN",

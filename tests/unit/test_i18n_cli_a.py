@@ -33,12 +33,6 @@ def has_vietnamese(text: str) -> bool:
     return any(ch in VIETNAMESE for ch in text.lower())
 
 
-@pytest.fixture(autouse=True)
-def _default_language():
-    set_language(None)
-    yield
-    set_language(None)
-
 
 @pytest.fixture(scope="module")
 def pki():

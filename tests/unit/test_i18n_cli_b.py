@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from client.cli import main
-from client.i18n import set_language
 from tests.unit.test_core_i18n import VIETNAMESE
 from tests.unit.test_payroll_cli import register_workbook
 from tests.unit.test_vouchers_import import form_like_workbook
@@ -24,12 +23,6 @@ ORDER = ["--payment-order", "GRDT-12:2026-10-20", "--order-line", "6501=1.250.00
          "--order-line", "6502=480.500", "--order-line", "6551=3.450.000"]
 BUDGET = ["--chapter", "622", "--sector", "072", "--source", "13", "--date", "2026-10-20"]
 
-
-@pytest.fixture(autouse=True)
-def _default_language():
-    set_language(None)
-    yield
-    set_language(None)
 
 
 def run(home: Path, *args: str, lang: str | None = "en") -> int:

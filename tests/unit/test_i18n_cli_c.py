@@ -11,16 +11,9 @@ from __future__ import annotations
 import pytest
 
 from client.cli import main, preparse
-from client.i18n import set_language
 
 CHECK_ONLY = "disk"  # a doctor check that needs neither network nor token
 
-
-@pytest.fixture(autouse=True)
-def _default_language():
-    set_language(None)
-    yield
-    set_language(None)
 
 
 @pytest.fixture

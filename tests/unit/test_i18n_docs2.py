@@ -29,12 +29,6 @@ VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậèéẻ
                         re.IGNORECASE)
 
 
-@pytest.fixture(autouse=True)
-def _default_language():
-    set_language(None)
-    yield
-    set_language(None)
-
 
 def validate(capsys, tmp_path: Path, data: bytes, *lang: str) -> tuple[int, str]:
     doc = tmp_path / "document.json"

@@ -15,13 +15,6 @@ from client.documents.checks import CheckInputs, run_checks
 from client.i18n import set_language
 
 
-@pytest.fixture(autouse=True)
-def _default_language():
-    set_language(None)
-    yield
-    set_language(None)
-
-
 @pytest.fixture
 def home(tmp_path) -> Path:
     home = tmp_path / "home"

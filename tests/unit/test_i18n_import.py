@@ -28,12 +28,6 @@ VOUCHERS_CSV = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _default_language():
-    set_language(None)
-    yield
-    set_language(None)
-
 
 def _error(call, *args, **kw) -> str:
     with pytest.raises((InvalidInput, UsageError)) as info:

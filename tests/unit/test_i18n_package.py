@@ -25,13 +25,6 @@ from client.i18n import set_language
 from client.signing import asice, discovery, workflow
 
 
-@pytest.fixture(autouse=True)
-def _default_language():
-    set_language(None)
-    yield
-    set_language(None)
-
-
 def test_cli_restore_of_a_file_that_is_not_a_zip(capsys, tmp_path):
     home = str(tmp_path / "home")
     bad = tmp_path / "sao-luu.zip"

@@ -24,13 +24,6 @@ from client.payroll.staff_repo import StaffRepo
 from client.store.db import connect
 
 
-@pytest.fixture(autouse=True)
-def _default_language():
-    set_language(None)
-    yield
-    set_language(None)
-
-
 @pytest.fixture(scope="module")
 def rules() -> Rules:
     return load_rules()

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
-import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from client.cli import main
@@ -29,12 +28,6 @@ from client.transport.outbox import OutboxNotice
 
 NOW = datetime(2026, 10, 25, 3, 0, tzinfo=UTC)
 
-
-@pytest.fixture(autouse=True)
-def _default_language():
-    set_language(None)
-    yield
-    set_language(None)
 
 
 def test_cli_queue_cancel_of_an_unknown_item_in_english_and_by_default(capsys, tmp_path):
