@@ -12,6 +12,9 @@ Codes (errors unless noted):
   certificate-revoked, timestamp-invalid, role-missing, role-repeated, role-order,
   earlier-signature-not-covered, incomplete, attachment-type-not-allowed,
   attachment-missing, attachment-mismatch, attachment-not-listed;
+  revocation-unknown (online: an OCSP/CRL server answered without settling the status —
+  OCSP "unknown" or "tryLater", a response that does not verify, revoked after the claimed
+  signing time —; indeterminate);
   warnings: revocation-not-checked (offline, revocation server unreachable, or no
   OCSP/CRL address in a certificate), signing-time-in-future, attachments-not-listed
   (the document does not list the package's attachments).
@@ -71,7 +74,8 @@ ROLE_NAMES_VI = {"chief-accountant": "Kế toán trưởng", "head-of-unit": "Th
 VERDICT_VI = {"valid": "hợp lệ", "invalid": "không hợp lệ", "indeterminate": "chưa xác định"}
 
 # Problems that mean "could not establish trust" rather than "proved wrong".
-_INDETERMINATE_CODES = frozenset({"certificate-untrusted", "timestamp-invalid"})
+_INDETERMINATE_CODES = frozenset({"certificate-untrusted", "timestamp-invalid",
+                                  "revocation-unknown"})
 _ALLOWED_SIG_ALGS = {
     ("rsa", "sha256"): {"sha256_rsa", "rsassa_pkcs1v15", "rsassa_pss"},
     ("ec", "sha256"): {"sha256_ecdsa"},
@@ -496,6 +500,15 @@ def _check_cms_inner(pkg: Package, index: int, man_name: str, sig_name: str,
         elif "certificate-expired-at-signing" in have and indic == \
                 AdESIndeterminate.CERTIFICATE_CHAIN_GENERAL_FAILURE:
             pass  # already named precisely
+        elif online and indic == AdESIndeterminate.CERTIFICATE_CHAIN_GENERAL_FAILURE and (
+                failure := revocation.revocation_failure(vc, cert)) is not None:
+            whose = (tr("chứng thư số của tổ chức cấp (CA) trong chuỗi") if failure.ca
+                     else tr("chứng thư số của {signer}", signer=report.signer_name))
+            add(Problem("revocation-unknown",
+                        tr("{who}: không xác định được tình trạng thu hồi của {whose}: máy chủ "
+                           "OCSP/CRL có trả lời nhưng không xác nhận chứng thư số chưa bị thu "
+                           "hồi ({failure}).", who=who, whose=whose, failure=failure.detail),
+                        sig_name))
         else:
             add(Problem("certificate-untrusted",
                         tr("{who}: chứng thư số của {signer} không được cấp bởi tổ chức chứng "
@@ -505,7 +518,7 @@ def _check_cms_inner(pkg: Package, index: int, man_name: str, sig_name: str,
     path_certs = list(path.iter_certs(include_root=False)) if path is not None else None
     if "certificate-revoked" not in {p.code for p in report.reasons}:
         for problem in revocation.revocation_problems(vc, path_certs, online=online, who=who,
-                                                      where=sig_name):
+                                                      where=sig_name, path=path):
             add(problem)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 from client.signing.certs import UID_OID
 
@@ -86,7 +86,8 @@ def _ca_subject(name: str, organisation: str = "KBNN Client (đào tạo)") -> x
 
 
 def _ca_cert(subject: x509.Name, key: PrivateKey, issuer: TrainingCA | None, *,
-             path_length: int | None, years: int, crl_url: str | None = None) -> bytes:
+             path_length: int | None, years: int, crl_url: str | None = None,
+             ocsp_url: str | None = None) -> bytes:
     now = datetime.now(UTC).replace(microsecond=0)
     signing_key = issuer.key if issuer is not None else key
     builder = (
@@ -115,6 +116,8 @@ def _ca_cert(subject: x509.Name, key: PrivateKey, issuer: TrainingCA | None, *,
             critical=False)
     if crl_url:
         builder = builder.add_extension(_crl_distribution_points(crl_url), critical=False)
+    if ocsp_url:
+        builder = builder.add_extension(_ocsp_access(ocsp_url), critical=False)
     return builder.sign(signing_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
 
@@ -133,12 +136,15 @@ def create_ca(name: str = "KBNN Client Training CA", *, key_type: str = "rsa",
 
 
 def create_intermediate_ca(root: TrainingCA, name: str = "KBNN Client Training Sub CA", *,
-                           key_type: str = "rsa", crl_url: str | None = None) -> TrainingCA:
+                           key_type: str = "rsa", crl_url: str | None = None,
+                           ocsp_url: str | None = None) -> TrainingCA:
     """An intermediate CA issued by ``root`` (which needs ``path_length`` ≥ 1), valid for
     5 years, issuing signer certificates only. ``crl_url``: where ``root``'s CRL
-    covering this certificate is published."""
+    covering this certificate is published; ``ocsp_url``: the OCSP responder answering
+    for ``root`` (Authority Information Access)."""
     key = _new_key(key_type)
-    der = _ca_cert(_ca_subject(name), key, root, path_length=0, years=5, crl_url=crl_url)
+    der = _ca_cert(_ca_subject(name), key, root, path_length=0, years=5, crl_url=crl_url,
+                   ocsp_url=ocsp_url)
     return TrainingCA(der, key)
 
 
@@ -146,6 +152,11 @@ def _crl_distribution_points(url: str) -> x509.CRLDistributionPoints:
     return x509.CRLDistributionPoints([x509.DistributionPoint(
         full_name=[x509.UniformResourceIdentifier(url)], relative_name=None, reasons=None,
         crl_issuer=None)])
+
+
+def _ocsp_access(url: str) -> x509.AuthorityInformationAccess:
+    return x509.AuthorityInformationAccess([x509.AccessDescription(
+        AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(url))])
 
 
 def issue_crl(ca: TrainingCA, revoked: list[tuple[int, datetime]] | None = None, *,
@@ -236,11 +247,14 @@ def issue_signer_cert(ca: TrainingCA, public_key: Any, *, name: str, organisatio
                       not_before: datetime | None = None, not_after: datetime | None = None,
                       key_usage: tuple[str, ...] = ("digitalSignature", "nonRepudiation"),
                       mst: str | None = None, province: str | None = "Hà Nội",
-                      locality: str | None = None, crl_url: str | None = None) -> bytes:
+                      locality: str | None = None, crl_url: str | None = None,
+                      ocsp_url: str | None = None) -> bytes:
     """Issue a signer certificate for ``public_key`` (a ``cryptography`` public key); DER.
 
     Validity defaults to [now - 1 hour, now + 2 years]. An empty ``key_usage``
-    leaves the KeyUsage extension out. ``crl_url`` adds a CRL distribution point.
+    leaves the KeyUsage extension out. ``crl_url`` adds a CRL distribution point,
+    ``ocsp_url`` an OCSP responder (Authority Information Access, as VNPT-CA,
+    Viettel-CA, FPT-CA… publish them).
     """
     now = datetime.now(UTC).replace(microsecond=0)
     not_before = not_before or now - timedelta(hours=1)
@@ -266,5 +280,7 @@ def issue_signer_cert(ca: TrainingCA, public_key: Any, *, name: str, organisatio
         builder = builder.add_extension(_key_usage(tuple(key_usage)), critical=True)
     if crl_url:
         builder = builder.add_extension(_crl_distribution_points(crl_url), critical=False)
+    if ocsp_url:
+        builder = builder.add_extension(_ocsp_access(ocsp_url), critical=False)
     cert = builder.sign(ca.key, hashes.SHA256())
     return cert.public_bytes(serialization.Encoding.DER)
