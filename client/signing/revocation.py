@@ -161,6 +161,28 @@ def revocation_failure(vc: ValidationContext, cert: x509.Certificate) -> Revocat
     return RevocationFailure(ca=not exc.is_ee_cert, detail=_short(detail or exc.failure_msg))
 
 
+def _revoked_after_claimed_time(vc: ValidationContext, certs: list[x509.Certificate]
+                                ) -> tuple[str, datetime] | None:
+    """A certificate of the validated path that a fetched CRL lists as revoked AFTER the
+    claimed signing time (pyHanko accepts such a path: at the claimed time it was good)."""
+    online = _ONLINE.get(vc)
+    if online is None or not certs:
+        return None
+    wanted = {(c.issuer.hashable, c.serial_number): c for c in certs}
+    for crl in vc.revinfo_manager.crls:
+        try:
+            issuer = crl["tbs_cert_list"]["issuer"].hashable
+            for entry in crl["tbs_cert_list"]["revoked_certificates"] or []:
+                cert = wanted.get((issuer, entry["user_certificate"].native))
+                when = entry["revocation_date"].native
+                if cert is not None and when > online.moment:
+                    name = cert.subject.native.get("common_name") or cert.subject.human_friendly
+                    return name, when
+        except (KeyError, TypeError, ValueError):
+            continue
+    return None
+
+
 def _short(exc: BaseException | str) -> str:
     text = " ".join(str(exc).split())
     return text[:200] + ("…" if len(text) > 200 else "")
@@ -183,6 +205,17 @@ def revocation_problems(vc: ValidationContext, path_certs: list[x509.Certificate
             tr("{who}: chưa kiểm tra tình trạng thu hồi chứng thư số (không có kết nối OCSP/CRL "
                "khi kiểm tra ngoại tuyến).", who=who), where, "warning")]
     out: list[Problem] = []
+    later = _revoked_after_claimed_time(vc, path_certs or [])
+    if later is not None:
+        name, when = later
+        # No timestamp proves when the signature was made: a certificate revoked since the
+        # claimed time may have signed after its revocation (ETSI EN 319 102-1: indeterminate)
+        out.append(Problem(
+            "revocation-unknown",
+            tr("{who}: chứng thư số «{name}» đã bị thu hồi lúc {when} (theo CRL), sau thời điểm "
+               "ký ghi trong chữ ký; không có dấu thời gian chứng minh chữ ký có trước khi thu "
+               "hồi.", who=who, name=name, when=f"{when:%d/%m/%Y %H:%M} UTC"),
+            where))
     failures = list(vc.soft_fail_exceptions)
     if failures and path is not None and _established(vc, path):
         failures = []

@@ -74,8 +74,13 @@ class World:
                                            ocsp_url=r.url("/sub-d"), **KW)
         self.delegated_revoked = issue_signer_cert(self.sub_d, pub, name="ỦY QUYỀN THU HỒI",
                                                    ocsp_url=r.url("/sub-d"), **KW)
+        # CRL only, revoked an hour ago: after a signing time claimed three hours ago
+        self.crl_late = issue_signer_cert(self.sub, pub, name="CRL THU HỒI SAU KHI KÝ",
+                                          crl_url=r.url("/sub.crl"), **KW)
         self.revoked_at = NOW - timedelta(days=1)
-        r.files["/sub.crl"] = issue_crl(self.sub, [(_serial(self.both_revoked), self.revoked_at)])
+        r.files["/sub.crl"] = issue_crl(self.sub, [(_serial(self.both_revoked), self.revoked_at),
+                                                   (_serial(self.crl_late),
+                                                    NOW - timedelta(hours=1))])
         self.trust = [self.root.cert_der]
 
     def configure(self) -> None:
@@ -233,6 +238,18 @@ def test_revoked_after_the_claimed_signing_time_is_not_valid(world):
     assert not rep.valid and rep.signatures[0].verdict == "indeterminate"
     [problem] = [p for p in rep.problems if p.code == "revocation-unknown"]
     assert "after the signing time" in problem.message
+
+
+def test_crl_revoked_after_the_claimed_signing_time_is_not_valid_either(world):
+    """The same case through a CRL: pyHanko accepts the path (at the claimed time the
+    certificate was good); nothing proves that time, so the verdict is indeterminate."""
+    rep = verify(world, world.package(world.crl_late, signing_time=NOW - timedelta(hours=3)))
+    assert not rep.valid and rep.signatures[0].verdict == "indeterminate", rep.problems
+    [problem] = [p for p in rep.problems if p.code == "revocation-unknown"]
+    assert "CRL THU HỒI SAU KHI KÝ" in problem.message and "sau thời điểm ký" in problem.message
+    # the same CRL, a certificate it does not list: valid
+    rep = verify(world, world.package(world.both))
+    assert rep.valid, rep.problems
 
 
 # ---- OCSP and CRL together ----------------------------------------------------------
