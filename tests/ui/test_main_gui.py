@@ -193,6 +193,22 @@ def test_status_bar_menus_and_shortcuts(window, qtbot):
     assert window.tabs.currentIndex() == 0
 
 
+def test_the_readmes_walkthrough_names_the_real_buttons_and_shortcuts(window):
+    """README's training walkthrough is what a trainer reads aloud: its keys must work."""
+    import re
+    from pathlib import Path
+
+    from PySide6.QtGui import QKeySequence
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    said = dict(re.findall(r"\*\*([^*]+)\*\* \((Ctrl\+\w+)", readme))
+    assert set(said) >= {"Ký số…", "Gửi Kho bạc"}, said
+    assert window.sign_action.shortcut() == QKeySequence(said["Ký số…"])
+    assert window.submit_action.shortcut() == QKeySequence(said["Gửi Kho bạc"])
+    assert window.submit_action.text() == "Gửi Kho bạc"
+    assert window.sign_action.text().startswith("Ký")
+
+
 def test_staff_register_and_catalogue_entry_points(window, qtbot):
     window.catalogue_action.trigger()
     dialog = window.last_dialog
