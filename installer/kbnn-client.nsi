@@ -1,9 +1,12 @@
 ; NSIS script for KBNN Client (64-bit, per-machine).
 ;
 ; Build (on Windows or Linux with NSIS 3), after the frozen one-folder build has landed in
-; ..\dist\kbnn-client\ (kbnn-client.exe and its _internal\ folder):
+; ..\dist\kbnn-client\ (kbnn-client.exe, kbnn-client-gui.exe and their _internal\ folder):
 ;     makensis installer/kbnn-client.nsi            -> installer/KBNNClientSetup.exe
 ;     makensis -DVERSION=1.2.0 installer/kbnn-client.nsi
+; (installer\build.bat does both steps; installer/kbnn-client.spec makes the frozen build).
+; The frozen folder holds two programs over one _internal\: kbnn-client-gui.exe (the window,
+; no console: the shortcuts) and kbnn-client.exe (console: doctor, scripts, the command line).
 ;
 ; Silent install for treasury IT (see README.md):
 ;     KBNNClientSetup.exe /S /SERVER=https://dvc.kbnn.example.vn/api/v1
@@ -26,14 +29,29 @@ SetCompressor /SOLID lzma
   !define DIST "..\dist\kbnn-client"
 !endif
 !define APPNAME "KBNN Client"
-!define EXE "kbnn-client.exe"
+!define EXE "kbnn-client-gui.exe"
+!define CLI_EXE "kbnn-client.exe"
+; Refuse a folder that is not a frozen build of this version of the spec (two programs).
+; The Linux CI compiles against the Linux frozen build, whose programs have no .exe suffix:
+; it passes -DNO_EXE_CHECK.
+!ifndef NO_EXE_CHECK
+  !if ! /FileExists "${DIST}\${EXE}"
+    !error "${DIST}\${EXE} not found: build the frozen app first (installer\build.bat)"
+  !endif
+  !if ! /FileExists "${DIST}\${CLI_EXE}"
+    !error "${DIST}\${CLI_EXE} not found: build the frozen app first (installer\build.bat)"
+  !endif
+!endif
 !define UNINST_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\${APPNAME}"
 ; with SetShellVarContext all (set in .onInit), $APPDATA is C:\ProgramData
 !define PRESET_DIR "$APPDATA\${APPNAME}"
 !define PRESET_FILE "${PRESET_DIR}\kbnn-client.ini"
 
 Name "${APPNAME}"
-OutFile "KBNNClientSetup.exe"
+!ifndef OUTFILE
+  !define OUTFILE "KBNNClientSetup.exe"
+!endif
+OutFile "${OUTFILE}"
 InstallDir "$PROGRAMFILES64\${APPNAME}"
 InstallDirRegKey HKLM "${UNINST_KEY}" "InstallLocation"
 RequestExecutionLevel admin
@@ -148,7 +166,7 @@ Section "Install"
   CreateShortCut "$SMPROGRAMS\${APPNAME}\${APPNAME}.lnk" "$INSTDIR\${EXE}" "gui"
   CreateShortCut "$SMPROGRAMS\${APPNAME}\${APPNAME} (tập huấn).lnk" "$INSTDIR\${EXE}" "training"
   CreateShortCut "$SMPROGRAMS\${APPNAME}\Kiểm tra máy (doctor).lnk" "$SYSDIR\cmd.exe" \
-    '/k ""$INSTDIR\${EXE}" doctor"'
+    '/k ""$INSTDIR\${CLI_EXE}" doctor"'
   CreateShortCut "$DESKTOP\${APPNAME}.lnk" "$INSTDIR\${EXE}" "gui"
   WriteUninstaller "$INSTDIR\uninstall.exe"
   WriteRegStr HKLM "${UNINST_KEY}" "DisplayName" "${APPNAME}"
@@ -176,6 +194,7 @@ Section "Uninstall"
   Delete "$DESKTOP\${APPNAME}.lnk"
   RMDir /r "$INSTDIR\_internal"
   Delete "$INSTDIR\${EXE}"
+  Delete "$INSTDIR\${CLI_EXE}"
   Delete "$INSTDIR\uninstall.exe"
   RMDir /r "$INSTDIR"
   DeleteRegKey HKLM "${UNINST_KEY}"

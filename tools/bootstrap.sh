@@ -13,6 +13,7 @@ APT_PACKAGES=(
   libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-cursor0 libnss3 libxcomposite1
   libxdamage1 libxrandr2 libxtst6 libasound2
   fonts-dejavu-core poppler-utils
+  nsis
   chromium chromium-driver
 )
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from client.ui.i18n import install_language, language_of
@@ -14,6 +16,11 @@ from client.ui.main_window import MainWindow
 log = logging.getLogger("client.ui.app")
 
 APP_TITLE = "KBNN Client"
+
+# Packaging smoke test only (tests/integration/test_frozen_build.py, installer/README.md): when
+# set, the main window is shown, logged ("smoke exit: ..."), then closed as soon as the event
+# loop runs, so a frozen build proves that its GUI starts. Never set in normal use.
+SMOKE_EXIT_ENV = "KBNN_CLIENT_SMOKE_EXIT"
 
 
 def _install_language(app: QApplication, lang: str | None) -> str:
@@ -76,6 +83,12 @@ def _restore(ctx: Any, path: str) -> None:
         .replace("%1", str(info.documents)))
 
 
+def _smoke_exit(window: MainWindow) -> None:
+    log.info("smoke exit: main window shown (%s, %dx%d, platform %s)", window.windowTitle(),
+             window.width(), window.height(), QApplication.platformName())
+    window.close()
+
+
 def run_gui(ctx: Any, argv: list[str] | None = None, *, lang: str | None = None) -> int:
     """Show the main window over ``ctx`` and run the event loop; returns the exit code.
 
@@ -91,6 +104,8 @@ def run_gui(ctx: Any, argv: list[str] | None = None, *, lang: str | None = None)
     while True:
         window = create_main_window(ctx)
         window.show()
+        if os.environ.get(SMOKE_EXIT_ENV):
+            QTimer.singleShot(0, lambda w=window: _smoke_exit(w))
         try:
             code = exec_app(app)
         finally:
