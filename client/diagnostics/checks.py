@@ -1131,11 +1131,35 @@ def _age_vi(seconds: float) -> str:
     return tr("{n:.1f} ngày", n=seconds / 86400)
 
 
+def folder_bytes(root: Path, *, skip: tuple[str, ...] = ()) -> int:
+    """Bytes of the files under ``root`` (not following links), leaving out the top-level
+    entries named in ``skip``. A file that goes away while it is counted (SQLite removes
+    its ``-shm``/``-wal`` files when the last connection closes) counts as nothing."""
+    total = 0
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if folder == root and entry.name in skip:
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(Path(entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+            except OSError:
+                continue
+    return total
+
+
 @check("disk", "Dung lượng ổ đĩa", "Disk space", timeout=10)
 def check_disk(env: DiagnosticEnv) -> CheckResult:
     usage = shutil.disk_usage(env.home.path)
-    used_by_app = sum(p.stat().st_size for p in env.home.path.rglob("*")
-                      if p.is_file() and "training" not in p.relative_to(env.home.path).parts[:1])
+    used_by_app = folder_bytes(env.home.path, skip=("training",))
     data = {"path": str(env.home.path), "free_bytes": usage.free, "total_bytes": usage.total,
             "app_bytes": used_by_app}
     gb = usage.free / 1024**3

@@ -161,6 +161,31 @@ def test_disk_reports_free_space(home):
     assert result.data["free_bytes"] > 0 and result.data["total_bytes"] >= result.data["free_bytes"]
 
 
+def test_disk_counts_the_data_folder_even_when_sqlite_files_vanish(tmp_path, monkeypatch):
+    """SQLite removes kbnn.sqlite3-shm when the last connection closes: a doctor run at that
+    moment once failed its disk check with FileNotFoundError (CI, a training profile)."""
+    import os
+
+    root = tmp_path / "home"
+    (root / "logs").mkdir(parents=True)
+    (root / "settings.ini").write_bytes(b"x" * 1000)
+    (root / "logs" / "kbnn.log").write_bytes(b"y" * 500)
+    (root / "kbnn.sqlite3-shm").write_bytes(b"z" * 32768)
+    (root / "training").mkdir()
+    (root / "training" / "kbnn.sqlite3").write_bytes(b"t" * 5000)  # the training profile's own
+    real_scandir = os.scandir
+
+    def scandir_then_close_last_connection(path):
+        entries = list(real_scandir(path))
+        (Path(path) / "kbnn.sqlite3-shm").unlink(missing_ok=True)
+        return iter(entries)
+
+    monkeypatch.setattr(C.os, "scandir", scandir_then_close_last_connection)
+    assert C.folder_bytes(root, skip=("training",)) == 1500
+    monkeypatch.undo()
+    assert C.folder_bytes(root) == 6500
+
+
 # --------------------------------------------------------------------------- network
 
 
