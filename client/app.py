@@ -17,7 +17,7 @@ from pathlib import Path
 
 from client import documents
 from client.errors import InvalidInput, Problem, UsageError
-from client.home import Home, remember_secret, setup_logging
+from client.home import Home, remember_secret, secret_from_env, setup_logging
 from client.i18n import tr
 
 log = logging.getLogger("client.app")
@@ -36,35 +36,6 @@ STATE_LABELS_VI = {
 }
 
 
-def load_trust_dir(folder: Path) -> list[bytes]:
-    """DER certificates from every .pem/.cer/.crt/.der file in ``folder``."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    out: list[bytes] = []
-    if not folder.is_dir():
-        return out
-    for p in sorted(folder.iterdir()):
-        if p.suffix.lower() not in (".pem", ".cer", ".crt", ".der"):
-            continue
-        out.extend(load_cert_file(p, x509, Encoding))
-    return out
-
-
-def load_cert_file(path: Path, x509=None, Encoding=None) -> list[bytes]:  # noqa: N803
-    if x509 is None:
-        from cryptography import x509
-        from cryptography.hazmat.primitives.serialization import Encoding
-    data = Path(path).read_bytes()
-    try:
-        if b"-----BEGIN" in data:
-            return [c.public_bytes(Encoding.DER) for c in x509.load_pem_x509_certificates(data)]
-        return [x509.load_der_x509_certificate(data).public_bytes(Encoding.DER)]
-    except ValueError as exc:
-        raise InvalidInput(tr("Tệp «{path}» không phải là chứng thư số (PEM hoặc DER).",
-                              path=path)) from exc
-
-
 @dataclass
 class Credentials:
     """Where the treasury password comes from, in order: env var, keyring, training profile."""
@@ -79,11 +50,7 @@ class Credentials:
 
     def _password(self) -> str | None:
         if self.password_env:
-            value = os.environ.get(self.password_env)
-            if value is None:
-                raise UsageError(tr("Biến môi trường {name} chưa được đặt.",
-                                    name=self.password_env))
-            return value
+            return secret_from_env(self.password_env)
         if self.home.is_training:
             return self.home.get("training", "password")
         server = self.home.server()

@@ -31,6 +31,20 @@ class Problem:
         return f"{self.where}: {self.message}" if self.where else self.message
 
 
+class HasProblems:
+    """For a class with a ``problems`` list: its errors, and the rest (warnings)."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity != "error"]
+
+
 @dataclass
 class KbnnError(Exception):
     """Base error; ``message`` is Vietnamese, ``problems`` lists details."""

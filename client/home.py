@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from client.errors import InvalidInput, Problem
+from client.errors import InvalidInput, Problem, UsageError
 from client.i18n import tr
 
 APP_DIR_NAME = "KBNN Client"
@@ -281,6 +281,16 @@ def remember_secret(value: str | None) -> None:
     if value and len(value) >= 6:
         with _known_lock:
             _known_secrets.add(value)
+
+
+def secret_from_env(name: str, *, pin: bool = False) -> str:
+    """The secret (a password, or a PIN with ``pin``) kept in environment variable ``name``;
+    ``UsageError`` when that variable is not set."""
+    value = os.environ.get(name)
+    if value is None:
+        raise UsageError(tr("Biến môi trường {name} (chứa PIN) chưa được đặt.", name=name) if pin
+                         else tr("Biến môi trường {name} chưa được đặt.", name=name))
+    return value
 
 
 def known_secrets() -> tuple[str, ...]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -159,11 +158,9 @@ def ask_pin(args, token) -> str | None:
         out(tr("Hãy nhập PIN trên bàn phím của token «{label}».", label=token.label))
         return None
     if args.pin_env:
-        value = os.environ.get(args.pin_env)
-        if value is None:
-            raise UsageError(tr("Biến môi trường {name} (chứa PIN) chưa được đặt.",
-                                name=args.pin_env))
-        return value
+        from client.home import secret_from_env
+
+        return secret_from_env(args.pin_env, pin=True)
     if not sys.stdin.isatty():
         raise TokenError(tr("Cần mã PIN của token: hãy chạy trong cửa sổ dòng lệnh để nhập PIN, "
                             "hoặc dùng --pin-env TÊN_BIẾN."), code="pin-needed")
@@ -172,10 +169,9 @@ def ask_pin(args, token) -> str | None:
 
 def ask_password(args, prompt: str) -> str:
     if args.password_env:
-        value = os.environ.get(args.password_env)
-        if value is None:
-            raise UsageError(tr("Biến môi trường {name} chưa được đặt.", name=args.password_env))
-        return value
+        from client.home import secret_from_env
+
+        return secret_from_env(args.password_env)
     if not sys.stdin.isatty():
         raise UsageError(tr("Cần mật khẩu: hãy nhập trong cửa sổ dòng lệnh hoặc dùng "
                             "--password-env."))

@@ -18,9 +18,9 @@ def _payment_order(spec: str) -> tuple[str, str, int, str | None]:
 
 
 def cmd_sandbox(args) -> int:
-    from client.app import load_cert_file
     from client.sandbox.scenarios import ScenarioError, ScenarioSpec
     from client.sandbox.server import serve
+    from client.signing.trust import load_cert_file
 
     units = []
     for spec in args.unit or []:

@@ -41,6 +41,15 @@ def _run_one(spec: CheckSpec, env: DiagnosticEnv) -> CheckResult:
                            {"exception": type(exc).__name__})
 
 
+def _notify(on_result: Callable[[CheckResult], None] | None, result: CheckResult) -> None:
+    """Hand ``result`` to the caller's callback; a failing callback never stops the run."""
+    if on_result is not None:
+        try:
+            on_result(result)
+        except Exception:  # noqa: BLE001
+            log.debug("on_result callback failed", exc_info=True)
+
+
 def run_diagnostics(home: Home, *, module: str | None = None, only: Iterable[str] | None = None,
                     checks: list[CheckSpec] | None = None, env: DiagnosticEnv | None = None,
                     on_result: Callable[[CheckResult], None] | None = None,
@@ -64,11 +73,7 @@ def run_diagnostics(home: Home, *, module: str | None = None, only: Iterable[str
             result = _run_one(spec, env)
             if fut.set_running_or_notify_cancel():
                 fut.set_result(result)
-                if on_result is not None:
-                    try:
-                        on_result(result)
-                    except Exception:  # noqa: BLE001
-                        log.debug("on_result callback failed", exc_info=True)
+                _notify(on_result, result)
 
         started = time.monotonic()
         threading.Thread(target=work, name=f"diag-{spec.id}", daemon=True).start()
@@ -89,9 +94,5 @@ def run_diagnostics(home: Home, *, module: str | None = None, only: Iterable[str
                    "gói hỗ trợ cho bộ phận kỹ thuật."),
                 {"timeout_seconds": spec.timeout * timeout_scale})
             results.append(result)
-            if on_result is not None:
-                try:
-                    on_result(result)
-                except Exception:  # noqa: BLE001
-                    log.debug("on_result callback failed", exc_info=True)
+            _notify(on_result, result)
     return Report(__version__, datetime.now(UTC), results, str(home.path))

@@ -25,7 +25,7 @@ import secrets
 import sqlite3
 import zipfile
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,10 @@ from cryptography.x509.oid import NameOID
 
 from client.sandbox.rules import Facts, Finding, RuleBook, today_vn
 from client.sandbox.scenarios import ScenarioSpec, ScenarioState
+
+# The same UTC text as the client's store: fixed width, so text order is time order.
+from client.store.db import iso, utcnow
+from client.store.db import parse_iso as parse_time
 
 log = logging.getLogger("client.sandbox")
 
@@ -158,21 +162,6 @@ ADDED_COLUMNS = {
 
 
 # -- small helpers -------------------------------------------------------------------
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(ts: datetime) -> str:
-    return ts.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def parse_time(text: str) -> datetime:
-    ts = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if ts.tzinfo is None:
-        ts = ts.replace(tzinfo=UTC)
-    return ts.astimezone(UTC)
-
 
 def hash_password(password: str, salt: bytes) -> bytes:
     return hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, PBKDF2_ROUNDS)

@@ -64,10 +64,19 @@ def _json_body(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _param(name: str, where: str, schema: dict, *, required: bool = True,
+           description: str | None = None) -> dict:
+    """One operation parameter (``where``: path, query or header)."""
+    out: dict[str, Any] = {"name": name, "in": where, "required": required, "schema": schema}
+    if description is not None:
+        out["description"] = description
+    return out
+
+
 def openapi_document(server_url: str = "/api/v1") -> dict:
     """The OpenAPI 3.0.3 document; ``server_url`` is the API base URL."""
     bearer = [{"bearer": []}]
-    sid = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+    sid = _param("id", "path", {"type": "string"})
     return {
         "openapi": "3.0.3",
         "info": {
@@ -98,8 +107,7 @@ def openapi_document(server_url: str = "/api/v1") -> dict:
             "/units/{unit_code}/signers": {"get": {
                 "operationId": "signers", "summary": "Chữ ký số đã đăng ký của đơn vị",
                 "security": bearer,
-                "parameters": [{"name": "unit_code", "in": "path", "required": True,
-                                "schema": {"type": "string"}}],
+                "parameters": [_param("unit_code", "path", {"type": "string"})],
                 "responses": _answers(
                     {"200": _json_body(_ref("Signers"), "Danh sách người ký đã đăng ký")}, 401, 403),
             }},
@@ -108,12 +116,10 @@ def openapi_document(server_url: str = "/api/v1") -> dict:
                     "operationId": "submit", "summary": "Nộp gói hồ sơ ASiC-E đã ký đủ",
                     "security": bearer,
                     "parameters": [
-                        {"name": "Idempotency-Key", "in": "header", "required": True,
-                         "schema": {"type": "string", "format": "uuid"}},
-                        {"name": "Content-Digest", "in": "header", "required": True,
-                         "schema": {"type": "string",
-                                    "pattern": "^sha-256=:[A-Za-z0-9+/]{43}=:$"},
-                         "description": "sha-256=:<base64>: (RFC 9530)"},
+                        _param("Idempotency-Key", "header", {"type": "string", "format": "uuid"}),
+                        _param("Content-Digest", "header",
+                               {"type": "string", "pattern": "^sha-256=:[A-Za-z0-9+/]{43}=:$"},
+                               description="sha-256=:<base64>: (RFC 9530)"),
                     ],
                     "requestBody": {"required": True, "content": {
                         "application/vnd.etsi.asic-e+zip": {
@@ -130,13 +136,14 @@ def openapi_document(server_url: str = "/api/v1") -> dict:
                     "operationId": "changes", "summary": "Hồ sơ của đơn vị thay đổi từ một thời điểm",
                     "security": bearer,
                     "parameters": [
-                        {"name": "updated_since", "in": "query", "required": False,
-                         "schema": {"type": "string", "format": "date-time"}},
-                        {"name": "limit", "in": "query", "required": False,
-                         "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
-                        {"name": "cursor", "in": "query", "required": False,
-                         "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]+={0,2}$"},
-                         "description": "giá trị «next» của trang trước, giữ nguyên"},
+                        _param("updated_since", "query", {"type": "string", "format": "date-time"},
+                               required=False),
+                        _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 500},
+                               required=False),
+                        _param("cursor", "query",
+                               {"type": "string", "pattern": "^[A-Za-z0-9_-]+={0,2}$"},
+                               required=False,
+                               description="giá trị «next» của trang trước, giữ nguyên"),
                     ],
                     "responses": _answers(
                         {"200": _json_body(_ref("SubmissionList"), "Một trang kết quả")}, 400, 401),

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from client.errors import KbnnError, Problem
+from client.errors import HasProblems, KbnnError, Problem
 from client.i18n import tr
 from client.signing.certs import CertInfo, cert_info, check_usable, format_date_vn
 
@@ -42,7 +42,7 @@ def _fold(text: str) -> str:
 
 
 @dataclass
-class Candidate:
+class Candidate(HasProblems):
     """One certificate that could sign, with what the picker shows about it."""
 
     entry: Any  # client.signing.tokens.CertEntry
@@ -53,14 +53,6 @@ class Candidate:
     registered_roles: tuple[str, ...] = ()
     non_repudiation: bool = False
     preferred: bool = False  # chosen for this role before (settings)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity != "error"]
 
     @property
     def usable(self) -> bool:

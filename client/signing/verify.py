@@ -36,7 +36,7 @@ from pyhanko.sign.general import CMSExtractionError, extract_certificate_info
 from pyhanko.sign.validation import KeyUsageConstraints, async_validate_detached_cms
 from pyhanko.sign.validation.errors import SignatureValidationError
 
-from client.errors import KbnnError, Problem
+from client.errors import HasProblems, KbnnError, Problem
 from client.i18n import tr
 from client.signing import asice, cades, revocation
 from client.signing.asice import (
@@ -131,21 +131,13 @@ class SignatureReport:
 
 
 @dataclass
-class VerificationReport:
+class VerificationReport(HasProblems):
     valid: bool
     complete: bool  # both roles present, in order
     problems: list[Problem]
     signatures: list[SignatureReport]
     document: dict | None
     document_bytes: bytes | None
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity != "error"]
 
     def codes(self) -> set[str]:
         return {p.code for p in self.problems}

@@ -17,8 +17,10 @@ STATES = ("draft", "signed-partial", "signed", "queued", "sent", "accepted", "re
 REPLACEABLE_STATES = ("draft", "signed-partial", "signed", "rejected")
 
 
-@dataclass
-class DocumentRow:
+@dataclass(kw_only=True)
+class _DossierFields:
+    """The columns of a ``documents`` row that every reading of it carries."""
+
     local_id: int
     doc_id: str
     kind: str
@@ -26,31 +28,26 @@ class DocumentRow:
     period: str | None
     total: int
     state: str
-    document_json: bytes
-    package: bytes | None
     created_at: str
     updated_at: str
     title: str
     lines: int = 0
 
 
-@dataclass
-class DocumentSummary:
+@dataclass(kw_only=True)
+class DocumentRow(_DossierFields):
+    """A whole dossier: its ``document.json`` bytes and its current package, if any."""
+
+    document_json: bytes
+    package: bytes | None
+
+
+@dataclass(kw_only=True)
+class DocumentSummary(_DossierFields):
     """A dossier's list entry, read without its document or package bytes (fast at
     10 000 dossiers: the blobs stay on their overflow pages)."""
 
-    local_id: int
-    doc_id: str
-    kind: str
-    number: str
-    period: str | None
-    total: int
-    state: str
     has_package: bool
-    created_at: str
-    updated_at: str
-    title: str
-    lines: int = 0
 
 
 _SUMMARY_COLUMNS = ("local_id, doc_id, kind, number, period, total, state,"

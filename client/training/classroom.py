@@ -357,7 +357,7 @@ def _import_p12(service: Any, token_label: str, pin: str, p12: bytes, label: str
     from pkcs11 import Attribute, ObjectClass
     from pkcs11.util.rsa import decode_rsa_private_key, decode_rsa_public_key
 
-    from client.training.token import _store_certificate
+    from client.training.token import _store_certificate, on_token
 
     try:
         key, cert, _cas = pkcs12.load_key_and_certificates(p12, pin.encode("ascii"))
@@ -381,20 +381,12 @@ def _import_p12(service: Any, token_label: str, pin: str, p12: bytes, label: str
     pub[Attribute.CLASS] = ObjectClass.PUBLIC_KEY
     cert_der = cert.public_bytes(serialization.Encoding.DER)
 
-    def job(lib: Any) -> None:
-        token = service.find_token(lib, label=token_label)
-        session = service.open_session(lib, token, pin, rw=True)
-        try:
-            session.create_object(priv)
-            session.create_object(pub)
-            _store_certificate(session, cert_der, key_id, label)
-        finally:
-            try:
-                session.close()
-            except Exception:  # noqa: BLE001
-                pass
+    def work(session: Any) -> None:
+        session.create_object(priv)
+        session.create_object(pub)
+        _store_certificate(session, cert_der, key_id, label)
 
-    service.submit(job).result()
+    on_token(service, token_label, pin, work)
     return cert_der
 
 

@@ -9,7 +9,6 @@ UID=MST:…, UID=MNS:<unit code>, UID=CCCD:…, CN=<NAME>``.
 from __future__ import annotations
 
 import os
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -180,21 +179,10 @@ def issue_crl(ca: TrainingCA, revoked: list[tuple[int, datetime]] | None = None,
     return builder.sign(ca.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def load_or_create_ca(folder: Path) -> TrainingCA:
     """The CA stored in ``folder`` (``ca.pem`` + ``ca.key.pem``), created on first use."""
+    from client.signing.workflow import write_atomic
+
     folder = Path(folder)
     cert_path, key_path = folder / CA_CERT_FILE, folder / CA_KEY_FILE
     if cert_path.exists() and key_path.exists():
@@ -204,12 +192,12 @@ def load_or_create_ca(folder: Path) -> TrainingCA:
     folder.mkdir(parents=True, exist_ok=True)
     ca = create_ca()
     # Key first: a certificate without its key would be useless on the next start.
-    _write_atomic(key_path, ca.key_pem())
+    write_atomic(key_path, ca.key_pem())
     try:
         os.chmod(key_path, 0o600)
     except OSError:  # pragma: no cover - e.g. filesystems without modes
         pass
-    _write_atomic(cert_path, ca.cert_pem())
+    write_atomic(cert_path, ca.cert_pem())
     return ca
 
 

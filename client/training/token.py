@@ -13,8 +13,9 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from asn1crypto.core import Integer
 from cryptography import x509
@@ -27,6 +28,8 @@ from client.errors import TokenError
 from client.i18n import tr
 from client.signing.tokens import TokenService
 from client.training.pki import TrainingCA, issue_signer_cert
+
+T = TypeVar("T")
 
 SOFTHSM_MODULE_CANDIDATES = [
     "/usr/lib/softhsm/libsofthsm2.so",
@@ -162,6 +165,25 @@ def _store_certificate(session: Any, cert_der: bytes, key_id: bytes, label: str,
     })
 
 
+def on_token(service: TokenService, token_label: str, pin: str,
+             work: Callable[[Any], T]) -> T:
+    """Run ``work(session)`` in a read-write session of the token labelled ``token_label``
+    (logged in with ``pin``) on the service's owner thread; the session is closed after."""
+
+    def job(lib: Any) -> T:
+        token = service.find_token(lib, label=token_label)
+        session = service.open_session(lib, token, pin, rw=True)
+        try:
+            return work(session)
+        finally:
+            try:
+                session.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    return service.submit(job).result()
+
+
 def provision_signer(service: TokenService, token_label: str, pin: str, ca: TrainingCA, *,
                      name: str, organisation: str, unit_code: str, key_type: str = "rsa",
                      key_id: bytes | None = None, **cert_kwargs: Any) -> bytes:
@@ -176,52 +198,33 @@ def provision_signer(service: TokenService, token_label: str, pin: str, ca: Trai
     kid = key_id if key_id is not None else os.urandom(8)
     label = name
 
-    def job(lib: Any) -> bytes:
-        token = service.find_token(lib, label=token_label)
-        session = service.open_session(lib, token, pin, rw=True)
-        try:
-            caps = MechanismFlag.SIGN | MechanismFlag.VERIFY
-            if key_type == "rsa":
-                pub, _priv = session.generate_keypair(
-                    KeyType.RSA, 2048, id=kid, label=label, store=True, capabilities=caps)
-                public_key = _public_key(pub, KeyType.RSA)
-            else:
-                params = session.create_domain_parameters(
-                    KeyType.EC,
-                    {Attribute.EC_PARAMS: encode_named_curve_parameters("secp256r1")},
-                    local=True)
-                pub, _priv = params.generate_keypair(
-                    id=kid, label=label, store=True, capabilities=caps)
-                public_key = _public_key(pub, KeyType.EC)
-            cert_der = issue_signer_cert(ca, public_key, name=name, organisation=organisation,
-                                         unit_code=unit_code, **cert_kwargs)
-            _store_certificate(session, cert_der, kid, label)
-            return cert_der
-        finally:
-            try:
-                session.close()
-            except Exception:  # noqa: BLE001
-                pass
+    def work(session: Any) -> bytes:
+        caps = MechanismFlag.SIGN | MechanismFlag.VERIFY
+        if key_type == "rsa":
+            pub, _priv = session.generate_keypair(
+                KeyType.RSA, 2048, id=kid, label=label, store=True, capabilities=caps)
+            public_key = _public_key(pub, KeyType.RSA)
+        else:
+            params = session.create_domain_parameters(
+                KeyType.EC,
+                {Attribute.EC_PARAMS: encode_named_curve_parameters("secp256r1")},
+                local=True)
+            pub, _priv = params.generate_keypair(
+                id=kid, label=label, store=True, capabilities=caps)
+            public_key = _public_key(pub, KeyType.EC)
+        cert_der = issue_signer_cert(ca, public_key, name=name, organisation=organisation,
+                                     unit_code=unit_code, **cert_kwargs)
+        _store_certificate(session, cert_der, kid, label)
+        return cert_der
 
-    return service.submit(job).result()
+    return on_token(service, token_label, pin, work)
 
 
 def import_cert_only(service: TokenService, token_label: str, pin: str, cert_der: bytes,
                      key_id: bytes, label: str = "") -> None:
     """Store a certificate without any key (tests: "certificate without its key")."""
-
-    def job(lib: Any) -> None:
-        token = service.find_token(lib, label=token_label)
-        session = service.open_session(lib, token, pin, rw=True)
-        try:
-            _store_certificate(session, cert_der, key_id, label or "certificate")
-        finally:
-            try:
-                session.close()
-            except Exception:  # noqa: BLE001
-                pass
-
-    service.submit(job).result()
+    on_token(service, token_label, pin,
+             lambda session: _store_certificate(session, cert_der, key_id, label or "certificate"))
 
 
 def store_ca_certificate(service: TokenService, token_label: str, pin: str, cert_der: bytes,
@@ -230,16 +233,7 @@ def store_ca_certificate(service: TokenService, token_label: str, pin: str, cert
     as vendors do: no key, CKA_CERTIFICATE_CATEGORY = authority."""
     from client.signing.tokens import CATEGORY_AUTHORITY
 
-    def job(lib: Any) -> None:
-        token = service.find_token(lib, label=token_label)
-        session = service.open_session(lib, token, pin, rw=True)
-        try:
-            kid = hashlib.sha1(cert_der).digest()  # noqa: S324 - an object id, not security
-            _store_certificate(session, cert_der, kid, label, category=CATEGORY_AUTHORITY)
-        finally:
-            try:
-                session.close()
-            except Exception:  # noqa: BLE001
-                pass
-
-    service.submit(job).result()
+    kid = hashlib.sha1(cert_der).digest()  # noqa: S324 - an object id, not security
+    on_token(service, token_label, pin,
+             lambda session: _store_certificate(session, cert_der, kid, label,
+                                                category=CATEGORY_AUTHORITY))

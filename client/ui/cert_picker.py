@@ -21,7 +21,6 @@ from typing import Any
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
@@ -35,6 +34,7 @@ from PySide6.QtWidgets import (
 from client.signing.certs import format_date_vn
 from client.signing.preflight import Candidate, OnlineFacts, rank_candidates
 from client.ui.labels import role_label
+from client.ui.tables import read_only_rows
 
 KEY_USAGE_VI = {
     "digitalSignature": QT_TRANSLATE_NOOP("CertificatePicker", "Ký số"),
@@ -152,11 +152,7 @@ class CertificatePicker(QDialog):
         self.table = QTableWidget(len(self.candidates), len(self.COLUMNS), self)
         self.table.setObjectName("certificateTable")
         self.table.setHorizontalHeaderLabels([_tr(c) for c in self.COLUMNS])
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setWordWrap(True)
+        read_only_rows(self.table, word_wrap=True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for col, width in enumerate(self.WIDTHS):

@@ -16,7 +16,6 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QHBoxLayout,
     QHeaderView,
@@ -34,6 +33,7 @@ from PySide6.QtWidgets import (
 from client.home import Home
 from client.ui import prompts
 from client.ui.i18n import current_language
+from client.ui.tables import read_only_rows
 
 log = logging.getLogger("client.ui.diagnostics")
 
@@ -92,11 +92,7 @@ class DiagnosticsDialog(QDialog):
         self.table.setObjectName("diagnosticsTable")
         self.table.setHorizontalHeaderLabels([self.tr("Kết quả"), self.tr("Mục kiểm tra"),
                                               self.tr("Tình trạng")])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setWordWrap(False)
+        read_only_rows(self.table)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)

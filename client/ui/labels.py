@@ -105,23 +105,24 @@ def _as_datetime(value: object) -> datetime | None:
     return None
 
 
-def time_label(value: object) -> str:
-    """A moment as ``dd/mm/yyyy HH:MM`` in Vietnam time (naive values are taken as they are)."""
+def _vn_moment_text(value: object, fmt: str) -> str:
+    """``value`` as a moment in Vietnam time, formatted with ``fmt`` (naive values are taken
+    as they are; what is not a moment comes back as its text)."""
     moment = _as_datetime(value)
     if moment is None:
         return "" if value is None else str(value)
     if moment.tzinfo is not None:
         moment = moment.astimezone(VN_TZ)
-    return moment.strftime("%d/%m/%Y %H:%M")
+    return moment.strftime(fmt)
+
+
+def time_label(value: object) -> str:
+    """A moment as ``dd/mm/yyyy HH:MM`` in Vietnam time (naive values are taken as they are)."""
+    return _vn_moment_text(value, "%d/%m/%Y %H:%M")
 
 
 def date_label(value: object) -> str:
-    moment = _as_datetime(value)
-    if moment is None:
-        return "" if value is None else str(value)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(VN_TZ)
-    return moment.strftime("%d/%m/%Y")
+    return _vn_moment_text(value, "%d/%m/%Y")
 
 
 def verdict_label(verdict: object) -> str:

@@ -58,6 +58,7 @@ from client.ui.labels import (
 from client.ui.models import COL_STATUS, COL_TOTAL, DossierModel, DossierRow, build_rows
 from client.ui.notify import NoticeBar, Notifier
 from client.ui.outbox_view import OutboxView
+from client.ui.tables import read_only_rows
 from client.ui.workers import Runner
 
 log = logging.getLogger("client.ui.main")
@@ -365,15 +366,10 @@ class MainWindow(QMainWindow):
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # database order until asked
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
+        read_only_rows(self.table, alternating=True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
-        self.table.setWordWrap(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.table.setAccessibleName(self.tr("Danh sách hồ sơ thanh toán"))

@@ -28,7 +28,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -44,6 +43,7 @@ from PySide6.QtWidgets import (
 from client.ui import prompts
 from client.ui.i18n import datetime_text, money
 from client.ui.labels import kind_label, outbox_state_label, treasury_status_label
+from client.ui.tables import read_only_rows
 
 log = logging.getLogger("client.ui.outbox")
 translate = QCoreApplication.translate
@@ -184,12 +184,7 @@ class OutboxView(QWidget):
         self.table = QTableView(self)
         self.table.setObjectName("outboxTable")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setWordWrap(False)
+        read_only_rows(self.table, alternating=True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(OB_REASON, QHeaderView.ResizeMode.Stretch)
