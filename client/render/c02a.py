@@ -17,35 +17,21 @@ from collections.abc import Callable
 from typing import Any
 
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 
 from client.money import amount_in_words, format_vnd
-from client.render.common import (
-    SERIF,
-    SERIF_BOLD,
-    SERIF_ITALIC,
-    TA_CENTER,
-    PagedTable,
-    build_pdf,
-    document_seed,
-    esc,
-    long_date,
-    money,
-    money_or_blank,
-    para,
-    parse_date,
-    register_fonts,
-    style,
-    text_width,
-    wrap,
-)
+from client.render import common
 
-PAGE = landscape(A4)
+# The names this module uses from the shared form pieces (page setup and PDF: common.py).
+SERIF, SERIF_BOLD, SERIF_ITALIC = common.SERIF, common.SERIF_BOLD, common.SERIF_ITALIC
+TA_CENTER, PagedTable = common.TA_CENTER, common.PagedTable
+esc, long_date, money, para = common.esc, common.long_date, common.money, common.para
+money_or_blank, parse_date = common.money_or_blank, common.parse_date
+style, text_width, wrap = common.style, common.text_width, common.wrap
+
+PAGE = common.LANDSCAPE_A4
 MARGIN = 10 * mm
-BOTTOM = 14 * mm
 AVAILABLE = PAGE[0] - 2 * MARGIN
 PAD = 1.5
 VPAD_TOP, VPAD_BOTTOM = 1.0, 1.6
@@ -313,26 +299,18 @@ def _signatures(date: Any) -> list:
 
 def render_c02a(sheet: Any, *, date: str | None = None, number: str = "") -> bytes:
     """The C02a-HD PDF of a ``payroll.compute.PayrollSheet`` (deterministic bytes)."""
-    register_fonts()
+    common.register_fonts()
     label = f"Mẫu số C02a-HD · Tháng {sheet.month:02d}/{sheet.year}"
     if number:
         label += f" · kèm Bảng thanh toán số {number}"
-
-    def footer(canvas: Canvas, page: int, total: int) -> None:
-        canvas.saveState()
-        canvas.setFont(SERIF_ITALIC, 7.5)
-        canvas.drawString(MARGIN, 7 * mm, label)
-        canvas.drawRightString(PAGE[0] - MARGIN, 7 * mm, f"Trang {page}/{total}")
-        canvas.restoreState()
-
     flowables = _header(sheet) + [_main_table(sheet)] + _footer_notes(sheet) + _signatures(date)
     day = parse_date(date) or parse_date(f"{sheet.year:04d}-{sheet.month:02d}-01")
-    return build_pdf(
-        flowables, pagesize=PAGE, margins=(MARGIN, MARGIN, MARGIN, BOTTOM),
-        seed=document_seed(sheet.to_json()), day=day,
+    return common.landscape_pdf(
+        flowables, margin=MARGIN, footer_label=label,
+        seed=common.document_seed(sheet.to_json()), day=day,
         title=f"Bảng thanh toán tiền lương tháng {sheet.month:02d}/{sheet.year}",
         author=str((sheet.unit or {}).get("name", "")), subject="Mẫu số C02a-HD",
-        keywords=sheet.period, footer=footer)
+        keywords=sheet.period)
 
 
 __all__ = ["coefficient_text", "render_c02a", "row_cells", "sheet_columns", "sheet_groups",
