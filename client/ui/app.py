@@ -101,8 +101,11 @@ def run_gui(ctx: Any, argv: list[str] | None = None, *, lang: str | None = None)
     install_language(app, lang or language_of(ctx))
     if not ctx.training and not run_first_run(ctx):
         return 0
+    state: dict[str, Any] | None = None
     while True:
         window = create_main_window(ctx)
+        if state is not None:  # reopened in another language: as the person left it
+            window.restore_view_state(state)
         window.show()
         if os.environ.get(SMOKE_EXIT_ENV):
             QTimer.singleShot(0, lambda w=window: _smoke_exit(w))
@@ -116,5 +119,6 @@ def run_gui(ctx: Any, argv: list[str] | None = None, *, lang: str | None = None)
         if not window.relaunch:
             return code
         # the language changed in the settings: a new window, built in that language
+        state = window.view_state()
         install_language(app, language_of(ctx))
         window.deleteLater()

@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
         self.last_dialog: QWidget | None = None
         self.pending_restore: str | None = None  # a backup to restore once the window is closed
         self.relaunch = False  # run_gui opens a new window after this one closed
+        self._restore_state: dict[str, Any] | None = None  # see restore_view_state
         self.ask_relaunch = _ask_relaunch
         self._token_checked_at = 0.0
 
@@ -463,6 +464,19 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         QWidget.setTabOrder(self.filter_bar.clear_button, self.table)
 
+    def view_state(self) -> dict[str, Any]:
+        """What the person is looking at, for the window that replaces this one (the
+        language changed): size and place, the page, the filters, the selected dossier."""
+        return {"geometry": self.saveGeometry(), "page": self.tabs.currentIndex(),
+                "filter": self.filter_bar.value(), "local_id": self.current_local_id}
+
+    def restore_view_state(self, state: dict[str, Any]) -> None:
+        """Put back ``view_state`` of the window this one replaces; the filters and the
+        selection once the dossier list has loaded."""
+        self.restoreGeometry(state["geometry"])
+        self.show_page(state["page"])
+        self._restore_state = state
+
     def show_page(self, index: int) -> None:
         self.tabs.setCurrentIndex(index)
         (self.table if index == 0 else self.outbox_view.table).setFocus()
@@ -714,6 +728,11 @@ class MainWindow(QMainWindow):
                     self.select_local_id(keep)
         finally:
             self._applying = False
+        restore, self._restore_state = self._restore_state, None
+        if restore is not None:
+            self.filter_bar.set_value(restore["filter"])
+            if restore["local_id"] is not None:
+                self.select_local_id(restore["local_id"])
         self._update_count()
         waiting = sum(1 for r in rows if r.waiting_to_send)
         self.waiting_label.setText(self.tr("Chờ gửi: %1").replace("%1", str(waiting)))

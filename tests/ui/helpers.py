@@ -107,3 +107,10 @@ def sign_fully(window, session, local_id: int, qtbot) -> None:
             ctx.sign(local_id, role, entry, session.pins[role])
 
     run_on(window, job, qtbot)
+
+
+def demo_local_id(window) -> int:
+    """The training profile's demo salary table, in ``window``'s list."""
+    rows = [r for r in window.model.rows() if r.number == "TH-09/2026-10"]
+    assert rows, [r.number for r in window.model.rows()]
+    return rows[0].local_id

@@ -272,6 +272,13 @@ def test_language_change_reopens_the_window_in_english(qtbot, ctx, qapp, monkeyp
     original = uiapp.create_main_window
     seen: list[dict] = []
     loops: list[QEventLoop] = []
+    polls: list[int] = []
+    from tests.ui.helpers import demo_local_id
+
+    probe = original(ctx)
+    qtbot.waitUntil(lambda: probe.model.rowCount() >= 1, timeout=15_000)
+    demo = demo_local_id(probe)
+    probe.close()
 
     def exec_app(_app) -> int:  # a local loop: app.exec() here would end the test session's app
         loops.append(QEventLoop())
@@ -283,9 +290,20 @@ def test_language_change_reopens_the_window_in_english(qtbot, ctx, qapp, monkeyp
         seen.append({})
 
         def act() -> None:
+            if index == 1 and window.current_local_id is None and len(polls) < 100:
+                polls.append(1)  # the list loads off the UI thread: the selection follows it
+                QTimer.singleShot(100, act)
+                return
             seen[index] = {"menus": [a.text() for a in window.menu_bar.actions()],
-                           "waiting": window.waiting_label.text()}
+                           "waiting": window.waiting_label.text(),
+                           "selected": window.current_local_id, "page": window.tabs.currentIndex(),
+                           "search": window.filter_bar.search.text()}
             if index == 0:
+                # the person looks at one dossier, found by its number, on the outbox page
+                window.select_local_id(demo)
+                window.filter_bar.search.setText("TH-09")
+                window.show_page(1)
+                seen[index]["selected"] = window.current_local_id
                 settings = Settings(context.home)
                 settings.set("ui.language", "en")
                 settings.save()
@@ -311,3 +329,6 @@ def test_language_change_reopens_the_window_in_english(qtbot, ctx, qapp, monkeyp
     assert seen[0]["menus"][0] == "&Tệp" and seen[0]["waiting"].startswith("Chờ gửi")
     assert seen[1]["menus"] == ["&File", "&Dossier", "&View", "&Catalogues", "&Tools", "&Help"]
     assert seen[1]["waiting"].startswith("To send:")
+    # reopened as it was left: the same dossier selected, the same search, the same page
+    assert seen[0]["selected"] == demo
+    assert (seen[1]["selected"], seen[1]["search"], seen[1]["page"]) == (demo, "TH-09", 1)

@@ -19,6 +19,7 @@ from client.ui.main_window import status_column_text, total_column_text
 from tests.ui.helpers import (
     add_demo_draft,
     chooser_by_label,
+    demo_local_id,
     package_entry,
     pin_from,
     read_document,
@@ -32,12 +33,6 @@ def wait_pdf(qtbot, window, local_id: int) -> None:
                     and window.current_local_id == local_id
                     and window.pdf_document.status() == QPdfDocument.Status.Ready
                     and window.pdf_document.pageCount() >= 1, timeout=30_000)
-
-
-def demo_local_id(window) -> int:
-    rows = [r for r in window.model.rows() if r.number == "TH-09/2026-10"]
-    assert rows, [r.number for r in window.model.rows()]
-    return rows[0].local_id
 
 
 def test_banner_is_permanent_and_says_training(window, training):
