@@ -414,16 +414,10 @@ def test_voucher_checks_use_the_catalogue_imported_into_the_data_folder(qtbot, t
     from types import SimpleNamespace
 
     from client import catalogue
-    from client.documents import new_voucher_list
     from client.home import Home
+    from tests.unit.test_catalogue import one_line_voucher_list
 
-    doc = new_voucher_list(unit={"code": "1047665", "name": "Trường", "treasury": "KBNN",
-                                 "account": "9523", "account_kind": "estimate"},
-                           number="BK-1", date="2026-10-20", purpose="payment",
-                           budget={"chapter": "622", "sector": "072", "source": "13",
-                                   "program": "00000"}, prepared_by="A",
-                           lines=[{"voucher": {"number": "1", "date": "2026-10-01"},
-                                   "description": "Vật tư", "ndkt": "6598", "amount": 1000}])
+    doc = one_line_voucher_list()
 
     def codes_shown(home) -> list[str]:
         ctx = SimpleNamespace(home=Home(home))

@@ -20,6 +20,18 @@ OFFICIAL = ("code,name,level,parent,status\n"
             "6598,Vật tư văn phòng theo đề án,tieu_muc,6550,official\n")
 
 
+def one_line_voucher_list(ndkt: str = "6598") -> dict:
+    """A voucher list of one line with NDKT ``ndkt`` (6598: not in the shipped partial list,
+    in OFFICIAL)."""
+    return new_voucher_list(unit={"code": "1047665", "name": "Trường", "treasury": "KBNN",
+                                  "account": "9523", "account_kind": "estimate"},
+                            number="BK-1", date="2026-10-20", purpose="payment",
+                            budget={"chapter": "622", "sector": "072", "source": "13",
+                                    "program": "00000"}, prepared_by="A",
+                            lines=[{"voucher": {"number": "1", "date": "2026-10-01"},
+                                    "description": "Vật tư", "ndkt": ndkt, "amount": 1000}])
+
+
 def test_shipped_catalogue_says_its_version_and_source():
     cat = catalogue.shipped()
     assert cat.version == "2026.1-partial"
@@ -77,13 +89,7 @@ def test_structure_errors_name_the_row(row, why):
 
 def test_import_replaces_the_catalogue_and_the_checks_follow(tmp_path):
     home = tmp_path / "home"
-    doc = new_voucher_list(unit={"code": "1047665", "name": "Trường", "treasury": "KBNN",
-                                 "account": "9523", "account_kind": "estimate"},
-                           number="BK-1", date="2026-10-20", purpose="payment",
-                           budget={"chapter": "622", "sector": "072", "source": "13",
-                                   "program": "00000"}, prepared_by="A",
-                           lines=[{"voucher": {"number": "1", "date": "2026-10-01"},
-                                   "description": "Vật tư", "ndkt": "6598", "amount": 1000}])
+    doc = one_line_voucher_list()
     before = catalogue.load(home)
     assert before.version == "2026.1-partial"
     assert [p.code for p in run_checks(doc, CheckInputs(catalogue=before))] == ["ndkt-unknown"]
@@ -136,13 +142,7 @@ def test_validate_uses_the_catalogue_in_use(tmp_path, capsys):
     from client.documents import serialize
 
     home = str(tmp_path / "home")
-    doc = new_voucher_list(unit={"code": "1047665", "name": "Trường", "treasury": "KBNN",
-                                 "account": "9523", "account_kind": "estimate"},
-                           number="BK-1", date="2026-10-20", purpose="payment",
-                           budget={"chapter": "622", "sector": "072", "source": "13",
-                                   "program": "00000"}, prepared_by="A",
-                           lines=[{"voucher": {"number": "1", "date": "2026-10-01"},
-                                   "description": "Vật tư", "ndkt": "6598", "amount": 1000}])
+    doc = one_line_voucher_list()
     (tmp_path / "bk.json").write_bytes(serialize(doc))
     assert main(["--home", home, "validate", str(tmp_path / "bk.json")]) == 0
     assert "phiên bản 2026.1-partial" in capsys.readouterr().err
@@ -161,13 +161,7 @@ def test_the_signing_gate_uses_the_data_folders_catalogue(tmp_path):
     from client.home import Home
 
     home = Home(tmp_path / "home")
-    doc = new_voucher_list(unit={"code": "1047665", "name": "Trường", "treasury": "KBNN",
-                                 "account": "9523", "account_kind": "estimate"},
-                           number="BK-1", date="2026-10-20", purpose="payment",
-                           budget={"chapter": "622", "sector": "072", "source": "13",
-                                   "program": "00000"}, prepared_by="A",
-                           lines=[{"voucher": {"number": "1", "date": "2026-10-01"},
-                                   "description": "Vật tư", "ndkt": "6598", "amount": 1000}])
+    doc = one_line_voucher_list()
     ctx = AppContext(home)
     try:
         local_id = ctx.add_document(json.dumps(doc, ensure_ascii=False).encode("utf-8"))
