@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -34,19 +34,11 @@ from client.home import Home
 from client.ui import prompts
 from client.ui.i18n import current_language
 from client.ui.tables import read_only_rows
+from client.ui.workers import UiHandle
 
 log = logging.getLogger("client.ui.diagnostics")
 
 STATUS_COLOURS = {"ok": "#1b5e20", "warning": "#e65100", "failed": "#b71c1c"}
-
-
-class _Bridge(QObject):
-    """Carries results from the checks' threads to the UI thread (queued signals)."""
-
-    result = Signal(object)  # CheckResult
-    finished = Signal(object)  # Report
-    failed = Signal(str)
-
 
 
 class DiagnosticsDialog(QDialog):
@@ -67,13 +59,8 @@ class DiagnosticsDialog(QDialog):
         self.results: dict[str, Any] = {}
         self._running = False
         self._generation = 0
-        # No Qt parent: the worker thread keeps its own reference, so closing the window
-        # while it runs cannot free the bridge under an emit (queued connections to this
-        # window's slots simply go away with it).
-        self._bridge = _Bridge()
-        self._bridge.result.connect(self._on_result)
-        self._bridge.finished.connect(self._on_finished)
-        self._bridge.failed.connect(self._on_failed)
+        # the checks' threads report through this (nothing once the dialog is gone)
+        self._ui = UiHandle(self)
 
         from client.diagnostics import check_list
 
@@ -161,17 +148,17 @@ class DiagnosticsDialog(QDialog):
             self._set_status_cell(i, None)
             self.table.item(i, 2).setText("")
         self._update_buttons()
-        bridge, home, module, only, fn = self._bridge, self.home, self.module, self.only, self._run_fn
+        ui, home, module, only, fn = self._ui, self.home, self.module, self.only, self._run_fn
 
         def work() -> None:
             try:
                 report = fn(home, module=module, only=only,
-                            on_result=lambda r: bridge.result.emit((generation, r)))
+                            on_result=lambda r: ui.call("_on_result", (generation, r)))
             except Exception as exc:  # noqa: BLE001 - shown to the person, not swallowed
                 log.warning("diagnostics failed: %s", type(exc).__name__)
-                bridge.failed.emit(str(exc))
+                ui.call("_on_failed", str(exc))
             else:
-                bridge.finished.emit((generation, report))
+                ui.call("_on_finished", (generation, report))
 
         threading.Thread(target=work, name="kbnn-diagnostics", daemon=True).start()
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -33,6 +33,7 @@ from client.errors import KbnnError
 from client.money import amount_in_words
 from client.settings import Settings
 from client.ui import prompts
+from client.ui.workers import UiHandle
 
 log = logging.getLogger("client.ui.settings")
 
@@ -40,11 +41,6 @@ PREVIEW_AMOUNT = 1_105_024  # shows all three variants: linh/lẻ, tư/bốn, ng
 
 
 
-
-
-class _Bridge(QObject):
-    done = Signal(object)
-    failed = Signal(str)
 
 
 class SettingsDialog(QDialog):
@@ -67,12 +63,8 @@ class SettingsDialog(QDialog):
         self.language_changed = False
         self.last_backup: Any = None
         self.backup_running = False
-        # No Qt parent: the worker thread keeps its own reference, so closing the window
-        # while it runs cannot free the bridge under an emit (queued connections to this
-        # window's slots simply go away with it).
-        self._bridge = _Bridge()
-        self._bridge.done.connect(self._backup_done)
-        self._bridge.failed.connect(self._backup_failed)
+        # the backup thread reports through this (nothing once the dialog is gone)
+        self._ui = UiHandle(self)
 
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self._connection_page(), self.tr("&Kết nối"))
@@ -340,15 +332,15 @@ class SettingsDialog(QDialog):
         self.backup_button.setEnabled(False)
         self.restore_button.setEnabled(False)
         self.data_label.setText(self.tr("Đang sao lưu…"))
-        home, bridge = self.home, self._bridge
+        home, ui = self.home, self._ui
 
         def work() -> None:
             from client.backup import create_backup
 
             try:
-                bridge.done.emit(create_backup(home, path))
+                ui.call("_backup_done", create_backup(home, path))
             except Exception as exc:  # noqa: BLE001 - disk full, permissions, a damaged database
-                bridge.failed.emit(str(exc))
+                ui.call("_backup_failed", str(exc))
 
         self.backup_running = True
         threading.Thread(target=work, name="kbnn-backup", daemon=True).start()

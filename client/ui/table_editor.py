@@ -44,8 +44,6 @@ from PySide6.QtCore import (
     QObject,
     Qt,
     QTimer,
-    Signal,
-    Slot,
 )
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtPdf import QPdfDocument
@@ -91,21 +89,6 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("TableEditor", text)
 
 
-class _Relay(QObject):
-    """Lives on the UI thread for the whole process: worker threads hand it callables to run there."""
-
-    deliver = Signal(object)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.deliver.connect(self._call, Qt.ConnectionType.QueuedConnection)
-
-    @Slot(object)
-    def _call(self, fn: Callable[[], None]) -> None:
-        fn()
-
-
-_RELAY: _Relay | None = None
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kbnn-editor")
 
 
@@ -114,15 +97,14 @@ def run_in_pool(fn: Callable[[], Any], on_done: Callable[[Any], None],
     """Run ``fn`` on a worker thread (pure computations only: never the database); the
     callbacks run on the UI thread, and are skipped once ``owner`` is closed or deleted.
 
-    Call from the UI thread. (Plain Python threads and one long-lived relay object: no Qt
-    object is ever deleted while a worker still uses it.)
+    Call from the UI thread. (Plain Python threads; results come back through
+    ``client.ui.workers.ui_poster``: no Qt object is made or freed by a worker.)
     """
     import shiboken6
 
-    global _RELAY
-    if _RELAY is None:
-        _RELAY = _Relay()
-    relay = _RELAY
+    from client.ui.workers import ui_poster
+
+    post = ui_poster()
 
     def alive() -> bool:
         return owner is None or (shiboken6.isValid(owner) and not getattr(owner, "closed", False))
@@ -132,9 +114,9 @@ def run_in_pool(fn: Callable[[], Any], on_done: Callable[[Any], None],
             result = fn()
         except Exception as exc:  # reported on the UI thread, never swallowed
             log.info("editor background task failed: %s", type(exc).__name__)
-            relay.deliver.emit(lambda e=exc: on_failed(e) if alive() else None)
+            post(lambda e=exc: on_failed(e) if alive() else None)
         else:
-            relay.deliver.emit(lambda r=result: on_done(r) if alive() else None)
+            post(lambda r=result: on_done(r) if alive() else None)
 
     return _POOL.submit(job)
 

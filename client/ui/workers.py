@@ -22,9 +22,11 @@ import queue
 import threading
 import time
 import traceback
+import weakref
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject
 
 from client.errors import KbnnError
@@ -32,6 +34,73 @@ from client.errors import KbnnError
 log = logging.getLogger("client.ui.workers")
 
 _RESULTS_READY = QEvent.Type(QEvent.registerEventType())
+_CALL_READY = QEvent.Type(QEvent.registerEventType())
+
+
+class _UiCaller(QObject):
+    """Process-wide, made on the UI thread: runs there what other threads hand it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+
+    def event(self, event: QEvent) -> bool:  # UI thread
+        if event.type() == _CALL_READY:
+            try:
+                fn = self.calls.get_nowait()  # one call per posted event, in order
+            except queue.Empty:
+                return True
+            fn()
+            return True
+        return super().event(event)
+
+
+_UI_CALLER: _UiCaller | None = None
+
+
+def _ui_caller() -> _UiCaller:
+    global _UI_CALLER
+    if _UI_CALLER is None or not shiboken6.isValid(_UI_CALLER):
+        _UI_CALLER = _UiCaller()
+    return _UI_CALLER
+
+
+class UiHandle:
+    """A way back to a UI object for other threads: made on the UI thread, then
+    ``handle.call("method", *args)`` from any thread runs ``owner.method(*args)`` on the UI
+    thread — or nothing once the owner is gone. The thread holds no reference to the owner
+    (only a weak one, resolved on the UI thread), so it can never be the one that frees a
+    widget; and no Python object crosses a Qt signal (see the module's docstring)."""
+
+    def __init__(self, owner: QObject) -> None:  # UI thread
+        self._ref = weakref.ref(owner)
+        self._caller = _ui_caller()
+
+    def call(self, method: str, *args: Any) -> None:  # any thread
+        ref = self._ref
+
+        def run() -> None:
+            owner = ref()
+            if owner is not None and shiboken6.isValid(owner):
+                getattr(owner, method)(*args)
+
+        _post(self._caller, run)
+
+
+def ui_poster() -> Callable[[Callable[[], None]], None]:
+    """Call on the UI thread; returns ``post(fn)``, which any thread may call to have
+    ``fn()`` run on the UI thread, in order. ``fn`` must not need a widget that may be gone
+    (check with ``shiboken6.isValid``), and should not be the last holder of one."""
+    caller = _ui_caller()
+    return lambda fn: _post(caller, fn)
+
+
+def _post(caller: _UiCaller, fn: Callable[[], None]) -> None:
+    caller.calls.put(fn)
+    try:
+        QCoreApplication.postEvent(caller, QEvent(_CALL_READY))
+    except RuntimeError:  # the application is shutting down
+        log.debug("UI call dropped: the application has ended")
 
 
 class Task:

@@ -166,3 +166,35 @@ def test_results_of_a_closed_window_are_dropped_without_a_crash(qtbot):
     assert delivered == []
     with pytest.raises(RuntimeError):
         runner.objectName()  # the C++ side went with its parent
+
+
+def test_ui_handle_calls_the_owner_on_the_ui_thread_and_nothing_once_it_is_gone(qtbot):
+    """How the diagnostics and settings dialogs' threads report back (UiHandle)."""
+    import gc
+
+    from PySide6.QtWidgets import QWidget
+
+    from client.ui.workers import UiHandle
+
+    ui = threading.get_ident()
+    calls: list = []
+
+    class Owner(QWidget):
+        def report(self, value: int) -> None:
+            calls.append((value, threading.get_ident() == ui))
+
+    owner = Owner()
+    handle = UiHandle(owner)
+    worker = threading.Thread(target=lambda: [handle.call("report", i) for i in range(1000)])
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: len(calls) == 1000, timeout=10_000)
+    assert calls == [(i, True) for i in range(1000)]  # in order, on the UI thread
+
+    owner.deleteLater()
+    del owner
+    qtbot.wait(50)
+    gc.collect()
+    handle.call("report", -1)  # the dialog was closed while its thread still ran
+    qtbot.wait(100)
+    assert len(calls) == 1000
