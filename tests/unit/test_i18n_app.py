@@ -14,12 +14,12 @@ import pytest
 
 from client import catalogue
 from client.cli import main
-from client.documents import new_voucher_list
 from client.documents.checks import CheckInputs, run_checks
 from client.errors import InvalidInput
 from client.home import Home, Unit
 from client.i18n import set_language
 from client.settings import SETTINGS
+from tests.unit.test_catalogue import one_line_voucher_list
 
 VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]",
                         re.IGNORECASE)
@@ -27,16 +27,6 @@ OFFICIAL = ("code,name,level,parent,status\n"
             "6500,Thanh toán dịch vụ công cộng,muc,,official\n"
             "6501,Thanh toán tiền điện,tieu_muc,6500,official\n")
 
-
-
-def voucher_list(ndkt: str) -> dict:
-    return new_voucher_list(unit={"code": "1047665", "name": "Trường", "treasury": "KBNN",
-                                  "account": "9523", "account_kind": "estimate"},
-                            number="BK-1", date="2026-10-20", purpose="payment",
-                            budget={"chapter": "622", "sector": "072", "source": "13",
-                                    "program": "00000"}, prepared_by="A",
-                            lines=[{"voucher": {"number": "1", "date": "2026-10-01"},
-                                    "description": "Vật tư", "ndkt": ndkt, "amount": 1000}])
 
 
 def test_settings_set_rejects_in_english(tmp_path, capsys):
@@ -143,7 +133,7 @@ def test_ndkt_checks_panel_in_english(tmp_path):
     cat = catalogue.import_file(home, tmp_path / "ndkt-2026.2.csv")
     assert cat.source.startswith("imported on ") and cat.source.endswith(" from ndkt-2026.2.csv")
     assert catalogue.shipped().source == "shipped with the software (ndkt-2026.1-partial.csv)"
-    (p,) = run_checks(voucher_list("6502"), CheckInputs(catalogue=catalogue.load(home)))
+    (p,) = run_checks(one_line_voucher_list("6502"), CheckInputs(catalogue=catalogue.load(home)))
     assert p.code == "ndkt-unknown"
     assert ("code 6502 (under group 6500 «Thanh toán dịch vụ công cộng») is not in the NDKT "
             "catalogue version 2026.2 in use; check the code") in p.message
@@ -153,7 +143,7 @@ def test_ndkt_checks_panel_in_english(tmp_path):
     assert catalogue.code_problem("5999") == "a spending NDKT code must be between 6000 and 9999"
 
     set_language(None)
-    (p,) = run_checks(voucher_list("6502"), CheckInputs(catalogue=catalogue.load(home)))
+    (p,) = run_checks(one_line_voucher_list("6502"), CheckInputs(catalogue=catalogue.load(home)))
     assert ("mã 6502 (thuộc mục 6500 «Thanh toán dịch vụ công cộng») không có trong danh mục "
             "NDKT phiên bản 2026.2 đang dùng") in p.message
     assert catalogue.shipped().source == "kèm phần mềm (ndkt-2026.1-partial.csv)"
