@@ -32,6 +32,18 @@ def _month(text: str) -> tuple[int, int]:
     return period["year"], period["month"]
 
 
+def _days(values: list[str] | None) -> dict[str, str]:
+    """``--days CODE=N`` (repeatable) as {code: "N"}; ``CODE=`` brings back the full month."""
+    out: dict[str, str] = {}
+    for text in values or []:
+        code, sep, days = text.partition("=")
+        if not sep or not code.strip():
+            raise UsageError(tr("--days cần dạng MÃ=SỐ_NGÀY (mã cán bộ hoặc số tài khoản), ví "
+                                "dụ --days NV01=11; «NV01=» để trả đủ tháng."))
+        out[code.strip()] = days.strip()
+    return out
+
+
 def _print_checks(doc: dict, conn, json_mode: bool) -> list:
     from client.documents import KIND_SALARY
     from client.documents.checks import CheckInputs, run_checks
@@ -56,6 +68,7 @@ def cmd_payroll_compute(args) -> int:
         number = args.number or f"{month:02d}/{year}-BTT"
         date = args.date or dt.date.today().isoformat()
         order = parse_payment_order(args.payment_order)
+        days = _days(getattr(args, "days", None))
         if args.payroll_cmd == "copy":
             result = copy_last_month(conn, year=year, month=month, number=number, date=date,
                                      payment_order=order)
@@ -65,7 +78,7 @@ def cmd_payroll_compute(args) -> int:
             result = compute_payroll(conn, year=year, month=month,
                                      unit=unit.as_document_unit(), number=number, date=date,
                                      prepared_by=unit.prepared_by, payment_order=order,
-                                     rules=rules)
+                                     rules=rules, days=days)
         doc = result.doc
         problems = _print_checks(doc, conn, args.json)
         write_document(home, args.output, doc)
@@ -76,6 +89,9 @@ def cmd_payroll_compute(args) -> int:
             if result.sheet is not None:
                 data["base_salary"] = result.sheet.base_salary
                 data["rules_version"] = result.sheet.rules_version
+                data["standard_days"] = result.sheet.standard_days
+                data["days"] = {r.code or r.account: r.days for r in result.sheet.rows
+                                if r.days}
             json_out(data)
         else:
             out(tr("Đã tạo {output}: {people} người, tổng {total} đồng (bản nháp #{draft}).",
@@ -85,6 +101,12 @@ def cmd_payroll_compute(args) -> int:
                 out(tr("Lương cơ sở {amount} đồng ({source}).",
                        amount=format_vnd(result.sheet.base_salary),
                        source=result.sheet.base_salary_source))
+                partial = [r for r in result.sheet.rows if r.days]
+                if partial:
+                    out(tr("Ngày hưởng lương (ngày công chuẩn {standard}): {people}.",
+                           standard=result.sheet.standard_days,
+                           people="; ".join(f"{r.name} {result.sheet.days_text(r)}"
+                                            for r in partial)))
             if doc.get("changes"):
                 out(tr("Thuyết minh thay đổi so với tháng trước (bản nháp, hãy đọc lại):"))
                 out(doc["changes"]["explanation"])
@@ -184,6 +206,11 @@ def register(sub) -> None:
         p.add_argument("--json", action="store_true")
         if name == "compute":
             p.add_argument("--rules", help=tr("tệp quy định tính lương (mặc định: tệp đi kèm)"))
+            p.add_argument("--days", action="append", metavar="CODE=DAYS",
+                           help=tr("số ngày hưởng lương trong tháng của một cán bộ (mã cán bộ "
+                                   "hoặc số tài khoản), lặp lại cho nhiều người; mặc định đủ "
+                                   "tháng; được giữ khi tính lại tháng này; «MÃ=» để trả đủ "
+                                   "tháng"))
         p.set_defaults(func=cmd_payroll_compute)
 
     s = sub.add_parser("staff", help=tr("danh sách cán bộ hưởng lương"))

@@ -209,7 +209,7 @@ def c02a_table(sheet: Any) -> XlsxTable:
     def typed(cells: list[Any]) -> list[Any]:
         out = []
         for c, v in zip(cols, cells, strict=True):
-            if c["kind"] == "coef" and v:
+            if c["kind"] in ("coef", "days") and v:
                 out.append(Decimal(str(v).replace(",", ".")))
             elif c["kind"] == "money":
                 out.append(v if v else "")
@@ -238,7 +238,7 @@ def c02a_table(sheet: Any) -> XlsxTable:
     unit = sheet.unit or {}
     money_cols = tuple(i for i, c in enumerate(cols) if c["kind"] == "money")
     widths = tuple(6 if c["key"] == "no" else 26 if c["key"] == "name" else
-                   8 if c["kind"] == "coef" else 13 for c in cols)
+                   8 if c["kind"] in ("coef", "days") else 13 for c in cols)
     return XlsxTable(
         name="C02a-HD",
         titles=["BẢNG THANH TOÁN TIỀN LƯƠNG VÀ CÁC KHOẢN PHỤ CẤP THEO LƯƠNG, CÁC KHOẢN "

@@ -21,6 +21,14 @@ rounded half up where a fraction appears — ``money.round_half_up``):
 7. net pay = gross − employee insurance − union dues − PIT; its Mẫu 09
    "Trong đó" parts are the gross parts with the deductions taken from them
    in the rules' order (salary first), never below zero.
+
+A person paid for only some days of the month (joined or left mid-month,
+unpaid leave) has ``days`` of the month's standard days (rules
+``partial_month``): the prorated items and amounts are ``round(full amount
+before rounding × days / standard days)``, each rounded once; the insurance base
+is the full month's or the prorated one as the rules say, and nothing is due
+when the unpaid days reach the rules' threshold. Without days the row is the
+full month, computed exactly as above.
 """
 
 from __future__ import annotations
@@ -92,13 +100,17 @@ class PayRow:
     net: int
     parts: dict[str, int]
     dependants: int = 0
+    days: str = ""  # days paid (exact decimal text); "" = the full month
 
     @property
     def employee_insurance(self) -> int:
         return sum(self.employee.values())
 
     def to_json(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        if not self.days:
+            del data["days"]  # a full-month row keeps the JSON (and the PDF seed) it had
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> PayRow:
@@ -120,10 +132,19 @@ class PayrollSheet:
     items: list[dict]  # pay items used: key, label, short, kind
     rows: list[PayRow] = field(default_factory=list)
     unit: dict = field(default_factory=dict)
+    standard_days: int = 0  # the month's standard days (rules ``partial_month``)
 
     @property
     def period(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def has_partial_days(self) -> bool:
+        return any(r.days for r in self.rows)
+
+    def days_text(self, row: PayRow) -> str:
+        """The row's "Ngày hưởng lương": its days, or the standard days for a full month."""
+        return (row.days or str(self.standard_days or "")).replace(".", ",")
 
     def total(self, name: str) -> int:
         """Sum of a row attribute ("net", "gross", "pit") or "employee.bhxh"-style key."""
@@ -135,6 +156,8 @@ class PayrollSheet:
     def to_json(self) -> dict:
         data = asdict(self)
         data["rows"] = [r.to_json() for r in self.rows]
+        if not self.has_partial_days:
+            del data["standard_days"]
         return data
 
     @classmethod
@@ -157,19 +180,37 @@ def _coefficients(person: Staff, rules: Rules) -> dict[str, Fraction]:
     return coef
 
 
-def compute_person(person: Staff, rules: Rules, month: MonthRules, group: str = "") -> PayRow:
-    """One person's C02a row for ``month`` (see the module docstring for the order)."""
+def compute_person(person: Staff, rules: Rules, month: MonthRules, group: str = "",
+                   days: Fraction | None = None, standard_days: int = 0) -> PayRow:
+    """One person's C02a row for ``month`` (see the module docstring for the order).
+
+    ``days`` of ``standard_days`` paid (None: the full month) — see ``partial_month``.
+    """
     base = month.base_salary
     coef = _coefficients(person, rules)
-    items = {k: round_half_up(v * base) for k, v in coef.items()}
+    pm = rules.partial_month if days is not None else None
+    share = Fraction(1) if pm is None else Fraction(days) / standard_days
+    full_items = {k: round_half_up(v * base) for k, v in coef.items()}
+    items = {k: (round_half_up(v * base * share) if pm and k in pm.prorated_pay_items
+                 else full_items[k]) for k, v in coef.items()}
     salary = sum(items.values())
-    amounts = {k: int(v) for k, v in person.amounts.items() if v}
+    full_amounts = {k: int(v) for k, v in person.amounts.items() if v}
+    amounts = {k: (round_half_up(v * share) if pm and k in pm.prorated_amounts else v)
+               for k, v in full_amounts.items()}
     gross = salary + sum(amounts.values())
     amount_items = {a.key: a for a in rules.amount_items}
-    insurable = sum(v for k, v in items.items() if rules.pay_item(k).insurable) + sum(
-        v for k, v in amounts.items() if k in amount_items and amount_items[k].insurable)
+    on_full = pm is not None and pm.insurance_base == "full"
+    base_items, base_amounts = (full_items, full_amounts) if on_full else (items, amounts)
+    insurable = sum(v for k, v in base_items.items() if rules.pay_item(k).insurable) + sum(
+        v for k, v in base_amounts.items() if k in amount_items and amount_items[k].insurable)
     category = rules.category(person.category)
     insured = person.insurance != "none"
+    if pm is not None and pm.no_insurance_unpaid_days is not None and (
+            standard_days - Fraction(days) >= pm.no_insurance_unpaid_days):
+        insured = False  # not paid for long enough this month: no contribution is due
+        # union dues then follow the pay actually received
+        insurable = sum(v for k, v in items.items() if rules.pay_item(k).insurable) + sum(
+            v for k, v in amounts.items() if k in amount_items and amount_items[k].insurable)
     schemes = [s for s in SCHEMES if insured and not (
         s == "bhtn" and (person.insurance == "no-unemployment"
                          or (category is not None and not category.unemployment_insurance)))]
@@ -207,15 +248,67 @@ def compute_person(person: Staff, rules: Rules, month: MonthRules, group: str = 
         salary=salary, amounts=amounts, gross=gross, insurable=insurable, bases=bases,
         employee=employee, employer=employer, union_dues=union, taxable_income=taxable,
         family_deduction=family, assessable_income=assessable, pit=pit, net=net, parts=parts,
-        dependants=int(person.dependants))
+        dependants=int(person.dependants), days="" if pm is None else decimal_text(days))
 
 
-def compute_month(people: list[Staff], year: int, month: int, rules: Rules) -> PayrollSheet:
+def person_key(person: Staff | PayRow) -> str:
+    """How ``--days`` names a person: the staff code, else the account."""
+    return person.code or person.account
+
+
+def days_paid(people: list[Staff], days: dict[str, Any], year: int, month: int,
+              rules: Rules) -> dict[str, Fraction]:
+    """``{staff code or account: days}`` checked: a known active person, 0 ≤ days ≤ the
+    month's standard days. Raises ``InvalidInput`` naming each person at fault."""
+    if not days:
+        return {}
+    standard = rules.standard_days(year, month)
+    keys = {person_key(p) for p in people}
+    out: dict[str, Fraction] = {}
+    problems: list[Problem] = []
+    for who, raw in days.items():
+        where = f"days.{who}"
+        if rules.partial_month is None:
+            problems.append(Problem("days-no-rule", tr(
+                "Quy định tính lương không có mục «partial_month»: chưa tính được lương theo "
+                "số ngày hưởng lương (cán bộ «{who}»).", who=who), where))
+            continue
+        if who not in keys:
+            problems.append(Problem("days-unknown-staff", tr(
+                "Không có cán bộ mã «{who}» (đang hưởng lương) trong danh sách để ghi số ngày "
+                "hưởng lương.", who=who), where))
+            continue
+        try:
+            value = parse_decimal(raw)
+        except (TypeError, ValueError):
+            problems.append(Problem("days-invalid", tr(
+                "Cán bộ «{who}»: số ngày hưởng lương «{days}» không phải là số.", who=who,
+                days=raw), where))
+            continue
+        if not 0 <= value <= standard:
+            problems.append(Problem("days-out-of-range", tr(
+                "Cán bộ «{who}»: số ngày hưởng lương {days} phải từ 0 đến {standard} (số ngày "
+                "công chuẩn tháng {month:02d}/{year}).", who=who,
+                days=str(raw).replace(".", ","), standard=standard, month=month, year=year),
+                where))
+            continue
+        out[who] = value
+    if problems:
+        raise InvalidInput(problems[0].message if len(problems) == 1 else tr(
+            "Số ngày hưởng lương có {count} lỗi, chưa tính được lương.",
+            count=len(problems)), problems)
+    return out
+
+
+def compute_month(people: list[Staff], year: int, month: int, rules: Rules,
+                  days: dict[str, Any] | None = None) -> PayrollSheet:
     """The C02a-HD sheet of ``month``/``year`` for the active people of the register.
 
     People are grouped by category in the rules' order ("I. Công chức",
     "II. Viên chức" … numbered by the groups present), then by register
-    position. Raises ``InvalidInput`` listing every register problem.
+    position. ``days`` maps a staff code (or account) to the days paid this month
+    (default: the full month). Raises ``InvalidInput`` listing every register problem,
+    or every person whose days are wrong.
     """
     active = [p for p in people if p.active]
     problems: list[Problem] = [q for p in active for q in p.problems(rules)]
@@ -224,6 +317,8 @@ def compute_month(people: list[Staff], year: int, month: int, rules: Rules) -> P
                               count=len(problems)), problems)
     if not active:
         raise InvalidInput(tr("Danh sách cán bộ chưa có ai (đang làm việc) để tính lương."))
+    paid = days_paid(active, days or {}, year, month, rules)
+    standard = rules.standard_days(year, month)
     mr = rules.for_month(year, month)
     order = {c.key: i for i, c in enumerate(rules.categories)}
     active.sort(key=lambda p: (order[p.category], p.position, p.id or 0))
@@ -237,8 +332,16 @@ def compute_month(people: list[Staff], year: int, month: int, rules: Rules) -> P
         year=year, month=month, rules_version=rules.version, base_salary=mr.base_salary,
         base_salary_source=mr.base_salary_source.cite(),
         base_salary_from=mr.base_salary_from.isoformat(), rounding=rules.rounding_text,
-        sources=[s.cite() for s in mr.sources], items=items)
-    sheet.rows = [compute_person(p, rules, mr, labels[p.category]) for p in active]
+        sources=[s.cite() for s in mr.sources], items=items, standard_days=standard)
+    sheet.rows = [compute_person(p, rules, mr, labels[p.category], paid.get(person_key(p)),
+                                 standard) for p in active]
+    if sheet.has_partial_days and rules.partial_month is not None:
+        pm = rules.partial_month
+        if pm.rounding:
+            sheet.rounding = f"{sheet.rounding} {pm.rounding}".strip()
+        source = rules.sources.get(pm.source)
+        if source is not None:
+            sheet.sources.append(source.cite())
     return sheet
 
 
@@ -267,4 +370,4 @@ def explain_row(row: PayRow) -> dict[str, Any]:
 
 
 __all__ = ["PayRow", "PayrollSheet", "build_document", "compute_month", "compute_person",
-           "explain_row", "income_tax", "salary_lines"]
+           "days_paid", "explain_row", "income_tax", "person_key", "salary_lines"]

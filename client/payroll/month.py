@@ -18,7 +18,7 @@ from client.documents import KIND_SALARY, codec, new_salary_table, summary
 from client.errors import InvalidInput
 from client.i18n import tr
 from client.payroll.changes import MonthDiff, diff_lines, draft_changes, reasons_between
-from client.payroll.compute import PayrollSheet, build_document, compute_month
+from client.payroll.compute import PayrollSheet, build_document, compute_month, person_key
 from client.payroll.rules import Rules, load_rules
 from client.payroll.staff_repo import PayrollRunRepo, StaffRepo
 
@@ -98,13 +98,29 @@ def _store(conn: sqlite3.Connection, doc: dict, sheet: PayrollSheet | None) -> i
     return local_id
 
 
+def days_entered(conn: sqlite3.Connection, year: int, month: int) -> dict[str, str]:
+    """The days paid entered for this month's last computation (staff code or account → days)."""
+    data = PayrollRunRepo(conn).latest_in(period_key(year, month))
+    return {(r.get("code") or r.get("account", "")): r["days"]
+            for r in (data or {}).get("rows", []) if r.get("days")}
+
+
 def compute_payroll(conn: sqlite3.Connection, *, year: int, month: int, unit: dict, number: str,
                     date: str, prepared_by: str, payment_order: dict | None = None,
                     rules: Rules | None = None, previous: Previous | None = None,
-                    store: bool = True) -> MonthResult:
-    """The month computed from the register, compared with last month, stored as a draft."""
+                    store: bool = True, days: dict[str, str] | None = None) -> MonthResult:
+    """The month computed from the register, compared with last month, stored as a draft.
+
+    ``days`` (staff code or account → days paid; "" for the full month again) updates the
+    days kept from this month's last computation, so a re-run keeps what was entered.
+    """
     rules = rules or load_rules()
-    sheet = compute_month(StaffRepo(conn).list(active_only=True), year, month, rules)
+    people = StaffRepo(conn).list(active_only=True)
+    known = {person_key(p) for p in people}
+    paid = {k: v for k, v in days_entered(conn, year, month).items() if k in known}
+    paid.update(days or {})
+    paid = {k: v for k, v in paid.items() if str(v).strip() != ""}
+    sheet = compute_month(people, year, month, rules, paid)
     sheet.unit = dict(unit)
     doc = build_document(sheet, unit=unit, number=number, date=date, prepared_by=prepared_by,
                          payment_order=payment_order)
@@ -160,4 +176,4 @@ def summary_of(result: MonthResult) -> dict[str, Any]:
 
 
 __all__ = ["MonthResult", "Previous", "changes_against", "compute_payroll", "copy_last_month",
-           "find_previous", "previous_period", "refresh_changes", "sheet_for", "summary_of"]
+           "days_entered", "find_previous", "previous_period", "refresh_changes", "sheet_for", "summary_of"]

@@ -73,6 +73,30 @@ class Category:
 
 
 @dataclass(frozen=True)
+class PartialMonth:
+    """How a month paid for only some days is computed (``partial_month`` in the rules)."""
+
+    standard_days: str | int  # "working_days" (Monday–Friday of the month) or a fixed number
+    prorated_pay_items: tuple[str, ...]
+    prorated_amounts: tuple[str, ...]
+    insurance_base: str  # "full" | "prorated"
+    no_insurance_unpaid_days: int | None  # unpaid days from which no insurance is due
+    rounding: str
+    source: str
+    status: str
+
+
+def working_days(year: int, month: int) -> int:
+    """Monday to Friday in ``month``/``year`` (no holiday calendar)."""
+    day = _dt.date(year, month, 1)
+    count = 0
+    while day.month == month:
+        count += day.weekday() < 5
+        day += _dt.timedelta(days=1)
+    return count
+
+
+@dataclass(frozen=True)
 class MonthRules:
     """Everything that applies to one month, resolved from the dated lists."""
 
@@ -165,9 +189,48 @@ class Rules:
         if not self.categories:
             raise _fail(path, tr("cần ít nhất một đối tượng (categories)."))
         self.deduct_from_parts = tuple(data.get("deduct_from_parts") or ())
+        self.partial_month = self._partial_month(data.get("partial_month"))
         for name in ("base_salary", "insurance", "union_dues", "family_deduction",
                      "pit_schedule"):
             self._dated(name)  # checks order and dates now, not at the first month asked
+
+    def _partial_month(self, x: Any) -> PartialMonth | None:
+        if x is None:
+            return None
+        where = "partial_month"
+        if not isinstance(x, dict):
+            raise _fail(self.path, tr("{where}: phải là một đối tượng.", where=where))
+        standard = x.get("standard_days")
+        if standard != "working_days" and (isinstance(standard, bool) or not isinstance(
+                standard, int) or not 1 <= standard <= 31):
+            raise _fail(self.path, tr("{where}: standard_days phải là \"working_days\" hoặc "
+                                      "một số ngày từ 1 đến 31.", where=where))
+        base = x.get("insurance_base")
+        if base not in ("full", "prorated"):
+            raise _fail(self.path, tr("{where}: insurance_base phải là full hoặc prorated.",
+                                      where=where))
+        unpaid = x.get("no_insurance_if_unpaid_days_at_least")
+        if unpaid is not None:
+            unpaid = _int(unpaid, where, self.path)
+        source = str(x.get("source", ""))
+        if source and source not in self.sources:
+            raise _fail(self.path, tr("{where}: nguồn «{source}» không có trong \"sources\".",
+                                      where=where, source=source))
+        if x.get("status") not in STATUSES:
+            raise _fail(self.path, tr("{where}: status phải là checked hoặc unverified.",
+                                      where=where))
+        return PartialMonth(standard, tuple(x.get("prorated_pay_items") or ()),
+                            tuple(x.get("prorated_amounts") or ()), base, unpaid,
+                            str(x.get("rounding", "")), source, str(x["status"]))
+
+    def standard_days(self, year: int, month: int) -> int:
+        """The month's standard days (0 when the rules have no ``partial_month``)."""
+        pm = self.partial_month
+        if pm is None:
+            return 0
+        if pm.standard_days == "working_days":
+            return working_days(year, month)
+        return int(pm.standard_days)
 
     def _pay_item(self, x: dict, i: int) -> PayItem:
         where = f"pay_items[{i}]"
@@ -289,4 +352,5 @@ def load_rules(path: Path | None = None) -> Rules:
     return Rules(data, str(path.name))
 
 
-__all__ = ["AmountItem", "Category", "MonthRules", "PayItem", "Rules", "Source", "load_rules"]
+__all__ = ["AmountItem", "Category", "MonthRules", "PartialMonth", "PayItem", "Rules", "Source",
+           "load_rules", "working_days"]

@@ -136,6 +136,13 @@ class PayrollRunRepo:
                               (doc_id,)).fetchone()
         return json.loads(r["sheet_json"]) if r is not None else None
 
+    def latest_in(self, period: str) -> dict | None:
+        """The sheet computed last for ``period`` (e.g. to keep its days paid on a re-run)."""
+        r = self.conn.execute("SELECT sheet_json FROM payroll_runs WHERE period = ?"
+                              " ORDER BY created_at DESC, rowid DESC LIMIT 1",
+                              (period,)).fetchone()
+        return json.loads(r["sheet_json"]) if r is not None else None
+
     def latest_before(self, period: str) -> dict | None:
         r = self.conn.execute("SELECT sheet_json FROM payroll_runs WHERE period < ?"
                               " ORDER BY period DESC, created_at DESC LIMIT 1", (period,)).fetchone()

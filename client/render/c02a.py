@@ -3,7 +3,8 @@ theo lương (the unit's own payroll sheet, A4 landscape), from a ``PayrollSheet
 
 Columns (reference/domain.md, "C02a-HD"): STT · Họ và tên · Mã ngạch · one
 coefficient column per pay item used · Cộng hệ số · Tiền lương tháng ·
-Các khoản khác · Tổng thu nhập · deducted from pay (BHXH, BHYT, BHTN, đoàn
+Ngày hưởng lương (only when someone is paid for part of the month, so a
+full-month sheet prints as before) · Các khoản khác · Tổng thu nhập · deducted from pay (BHXH, BHYT, BHTN, đoàn
 phí, thuế TNCN) · charged to the unit (BHXH, BHYT, BHTN, KPCĐ) · Giảm trừ gia
 cảnh · Số thực lĩnh · Ghi chú. Rows grouped by staff category with "Cộng"
 subtotals, then "Tổng cộng", the net total in words, what the amounts are
@@ -77,6 +78,10 @@ def sheet_columns(sheet: Any) -> list[dict]:
     cols.append({"key": "coef_total", "heading": "Cộng hệ số", "kind": "coef"})
     cols += [{"key": k, "heading": h, "kind": "money", "value": fn}
              for k, h, fn in _money_columns()]
+    if getattr(sheet, "has_partial_days", False):
+        at = next(i for i, c in enumerate(cols) if c["key"] == "salary") + 1
+        cols.insert(at, {"key": "days", "heading": "Ngày hưởng lương", "kind": "days",
+                         "value": sheet.days_text})
     cols.append({"key": "note", "heading": "Ghi chú", "kind": "text"})
     return cols
 
@@ -108,6 +113,8 @@ def row_cells(row: Any, no: int, cols: list[dict]) -> list[Any]:
             out.append(coefficient_text(row.coefficients.get(key[5:], "")))
         elif key == "note":
             out.append(row.note)
+        elif key == "days":
+            out.append(c["value"](row))
         else:
             out.append(c["value"](row))
     return out
@@ -132,6 +139,9 @@ def _layout(sheet: Any, cols: list[dict], size: float) -> list[float] | None:
             widths.append(max(need + 2 * PAD + 1, 20))
         elif c["key"] == "no":
             widths.append(max(text_width(str(len(sheet.rows)), SERIF, size) + 2 * PAD + 1, 14))
+        elif c["kind"] == "days":
+            need = max([text_width(c["value"](r), SERIF, size) for r in sheet.rows] + [0])
+            widths.append(max(need + 2 * PAD + 1, 26))
         elif c["key"] == "grade":
             widths.append(max([text_width(r.grade_code, SERIF, size) for r in sheet.rows] + [22])
                           + 2 * PAD + 1)
