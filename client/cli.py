@@ -76,19 +76,16 @@ def settings_language(home_dir: str | None) -> str | None:
     """``ui.language`` of the data folder's settings (presets included), read without
     creating the folder; ``None`` when it cannot be read."""
     from client.home import Home, default_home, read_presets
-    from client.settings import Settings
+    from client.settings import Settings, effective_value, lookup
 
     try:
         path = Path(home_dir) if home_dir else default_home()
         if path.is_dir():
             return Settings(Home(path)).language()
-        presets = read_presets()  # no folder yet: what open_home would find is the presets
-
-        class _Presets:
-            def get(self, section: str, key: str, default: str | None = None) -> str | None:
-                return presets.get(section, key, fallback=default)
-
-        return Settings(_Presets()).language()  # type: ignore[arg-type]
+        # no folder yet: what open_home would find is the presets
+        setting = lookup("ui.language")
+        raw = read_presets().get(setting.section, setting.option, fallback=None)
+        return effective_value("ui.language", raw) or "vi"
     except Exception:  # noqa: BLE001 - unreadable settings: the command itself will say so
         return None
 

@@ -299,6 +299,17 @@ class SettingValue:
                 "label": self.setting.label}
 
 
+def effective_value(key: str, raw: str | None) -> str | None:
+    """What ``raw`` (as written in settings.ini or a preset; ``None``: absent) means for
+    ``key``: its default when empty, a choice's canonical value for any of its aliases."""
+    setting = lookup(key)
+    if raw is None or not raw.strip():
+        return setting.default
+    if setting.kind == "choice":
+        return dict(setting.aliases).get(_nfc(raw).strip().lower(), setting.default)
+    return raw.strip()
+
+
 class Settings:
     """Typed view over one home folder's settings."""
 
@@ -308,12 +319,7 @@ class Settings:
     def get(self, key: str) -> str | None:
         """The effective value of ``key`` (user or preset file, else its default)."""
         setting = lookup(key)
-        raw = self.home.get(setting.section, setting.option)
-        if raw is None or not raw.strip():
-            return setting.default
-        if setting.kind == "choice":
-            return dict(setting.aliases).get(_nfc(raw).strip().lower(), setting.default)
-        return raw.strip()
+        return effective_value(key, self.home.get(setting.section, setting.option))
 
     def set(self, key: str, value: str | None) -> str | None:
         """Validate and set ``key`` (``None`` or empty removes it); returns the stored value.
