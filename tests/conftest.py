@@ -34,6 +34,20 @@ def _default_core_language():
     set_language(None)
 
 
+@pytest.fixture
+def memory_keyring():
+    """The OS keyring replaced by an in-memory one for the test (tests/memkeyring.py)."""
+    import keyring
+
+    from tests.memkeyring import MemoryKeyring
+
+    before = keyring.get_keyring()
+    kr = MemoryKeyring()
+    keyring.set_keyring(kr)
+    yield kr
+    keyring.set_keyring(before)
+
+
 def pytest_collection_modifyitems(session, config, items):
     """Run the GUI tests last: their session-wide training profile points SoftHSM2 at
     its own token folder until the session ends (see tests/ui/conftest.py)."""

@@ -12,8 +12,6 @@ import ssl
 import uuid
 from pathlib import Path
 
-import keyring
-import keyring.backend
 import pytest
 import requests
 from cryptography import x509
@@ -44,16 +42,6 @@ from tests.integration.sandbox_support import (
     fake_package,
     signers_for,
 )
-from tests.memkeyring import MemoryKeyring
-
-
-@pytest.fixture
-def memory_keyring():
-    before = keyring.get_keyring()
-    kr = MemoryKeyring()
-    keyring.set_keyring(kr)
-    yield kr
-    keyring.set_keyring(before)
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ the real one (loopback HTTP) and the training profile's SoftHSM2 tokens."""
 
 from __future__ import annotations
 
-import keyring
-import keyring.backend
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
@@ -19,7 +17,6 @@ from client.ui.setup_wizard import (
     PAGE_UNIT,
     SetupWizard,
 )
-from tests.memkeyring import MemoryKeyring
 
 pytestmark = [pytest.mark.gui]
 
@@ -27,14 +24,6 @@ UNIT, USER, PASSWORD = "1047665", "ketoan-gui", "Mk-gui-4821"
 
 
 
-
-@pytest.fixture
-def memory_keyring():
-    before = keyring.get_keyring()
-    kr = MemoryKeyring()
-    keyring.set_keyring(kr)
-    yield kr
-    keyring.set_keyring(before)
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,6 @@ from __future__ import annotations
 import socket
 import textwrap
 
-import keyring
-import keyring.backend
 import pytest
 
 from client.app import Credentials
@@ -20,7 +18,6 @@ from client.firstrun import FirstRun, needs_first_run
 from client.home import Home, Unit, setup_logging
 from client.sandbox.server import start_sandbox
 from client.signing.certs import cert_info
-from tests.memkeyring import MemoryKeyring
 from tests.softhsm import signing_env
 
 UNIT, USER, PASSWORD = "1047665", "ketoan01", "Mk-thu-nghiem-7391"
@@ -29,14 +26,6 @@ UNIT_PROFILE = Unit(code=UNIT, name="Trường Tiểu học Kim Liên", treasury
 
 
 
-
-@pytest.fixture
-def memory_keyring():
-    before = keyring.get_keyring()
-    kr = MemoryKeyring()
-    keyring.set_keyring(kr)
-    yield kr
-    keyring.set_keyring(before)
 
 
 @pytest.fixture(scope="module")

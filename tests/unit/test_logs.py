@@ -6,22 +6,11 @@ from __future__ import annotations
 
 import logging
 
-import keyring
-import keyring.backend
 import pytest
 
 from client.app import Credentials
 from client.diagnostics.support import log_files, read_log_tail
 from client.home import Home, setup_logging
-from tests.memkeyring import MemoryKeyring
-
-
-@pytest.fixture
-def memory_keyring():
-    before = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())
-    yield
-    keyring.set_keyring(before)
 
 
 @pytest.fixture
