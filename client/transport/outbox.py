@@ -101,13 +101,7 @@ STATUS_TEXT = {
 def status_label(status: str) -> str:
     """The label of a treasury status, in the current language (the code if unknown).
     ``STATUS_TEXT`` stays the Vietnamese text stored with the item (data)."""
-    texts = {
-        "received": tr("Đã tiếp nhận"),
-        "accepted": tr("Đã kiểm soát, chờ thanh toán"),
-        "rejected": tr("Bị từ chối"),
-        "paid": tr("Đã thanh toán"),
-    }
-    return texts.get(status, status)
+    return tr(STATUS_TEXT[status]) if status in STATUS_TEXT else status
 
 
 # treasury status -> state of the document row

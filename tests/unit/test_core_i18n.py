@@ -27,6 +27,7 @@ from client.documents import validation
 from client.i18n import set_language, tr
 from client.importers import spec as import_spec
 from client.payroll import staff as payroll_staff
+from client.transport import outbox as transport_outbox
 from client.transport import sync as transport_sync
 from client.vouchers import importer as voucher_import
 
@@ -47,7 +48,8 @@ TR_TABLES.update({"PART_LABELS": validation.PART_LABELS})
 # documents.checks: the ``register(code, title="…")`` literals are tr() templates (collected
 # from the source below), translated where shown: ``Check.title`` is ``tr(self.title_vi)``
 TR_TABLES.update({"title_vi": {c.code: c.title_vi for c in document_checks._REGISTRY}})
-TR_TABLES.update({"CONNECTIVITY_TEXT": transport_sync.CONNECTIVITY_TEXT})
+TR_TABLES.update({"CONNECTIVITY_TEXT": transport_sync.CONNECTIVITY_TEXT,
+                  "STATUS_TEXT": transport_outbox.STATUS_TEXT})
 # client.settings: Setting.label / Setting.help are tr(SETTING_LABELS/SETTING_HELP[key])
 TR_TABLES.update({"SETTING_LABELS": core_settings.SETTING_LABELS,
                   "SETTING_HELP": core_settings.SETTING_HELP})
