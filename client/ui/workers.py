@@ -7,9 +7,10 @@ core's SQLite connection may only be used by the thread that opened it, and
 because the core's calls are not meant to run concurrently.
 
 Results come back to the UI thread without any Python object crossing a Qt
-signal: the worker puts the outcome on a plain queue and posts an empty event
-to the runner, whose handler (on the UI thread) drains the queue and calls
-the callbacks. Cross-thread ``Signal(object)`` emission from a Python thread
+signal: a thread queues a call and posts an empty event to one process-wide
+object made on the UI thread, whose handler runs the call there (``UiHandle``
+for an object that may go away, ``ui_poster`` for plain callbacks; the
+runner, the dialogs' threads and the editor's pool all use them). Cross-thread ``Signal(object)`` emission from a Python thread
 crashed PySide6 6.8+ under load (a refcount error in the emitted argument or
 a QObject freed on the wrong thread); a posted ``QEvent`` is thread-safe by
 Qt's own contract and carries nothing Python owns.
@@ -33,7 +34,6 @@ from client.errors import KbnnError
 
 log = logging.getLogger("client.ui.workers")
 
-_RESULTS_READY = QEvent.Type(QEvent.registerEventType())
 _CALL_READY = QEvent.Type(QEvent.registerEventType())
 
 
@@ -148,7 +148,7 @@ class Runner(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._queue: queue.SimpleQueue[Task | None] = queue.SimpleQueue()
-        self._results: queue.SimpleQueue[Task] = queue.SimpleQueue()
+        self._ui = UiHandle(self)
         self._pending = 0
         self._stopped = False
         self._cond = threading.Condition()
@@ -163,31 +163,15 @@ class Runner(QObject):
             try:
                 task.run()
             finally:
-                self._results.put(task)
+                # delivered on the UI thread, in order; dropped if the window has gone
+                self._ui.call("_deliver", task)
                 task = None
-                # Thread-safe by Qt's contract; the event carries nothing of Python's.
-                try:
-                    QCoreApplication.postEvent(self, QEvent(_RESULTS_READY))
-                except RuntimeError:  # the window (and this runner's C++ side) is gone
-                    log.debug("result of a task finished after its window closed; dropped")
                 with self._cond:
                     self._pending -= 1
                     self._cond.notify_all()
 
-    def event(self, event: QEvent) -> bool:  # UI thread
-        if event.type() == _RESULTS_READY:
-            self.deliver_results()
-            return True
-        return super().event(event)
-
-    def deliver_results(self) -> None:
-        """Call the callbacks of every finished task, in submission order (UI thread)."""
-        while True:
-            try:
-                task = self._results.get_nowait()
-            except queue.Empty:
-                return
-            task.deliver()
+    def _deliver(self, task: Task) -> None:  # UI thread
+        task.deliver()
 
     @property
     def thread_ident(self) -> int | None:
