@@ -25,7 +25,6 @@ Two refinements over pyHanko's raw outcome:
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -45,15 +44,16 @@ from client.signing.cades import run_sync
 DEFAULT_TIMEOUT = 5.0  # seconds per OCSP/CRL request
 
 
-@dataclass(frozen=True)
-class _Online:
-    trust: list[x509.Certificate]
-    moment: datetime
-    fetchers: Fetchers
+class _OnlineContext(ValidationContext):
+    """An online context that keeps what it was made from, to check a path again from the
+    answers its fetchers already hold (``_established``)."""
 
-
-# what an online context was made from, to check a path again from its fetched answers
-_ONLINE: weakref.WeakKeyDictionary[ValidationContext, _Online] = weakref.WeakKeyDictionary()
+    def __init__(self, trust: list[x509.Certificate], moment: datetime, fetchers: Fetchers,
+                 mode: str, other_certs: list[x509.Certificate] | None = None) -> None:
+        super().__init__(trust_roots=trust, other_certs=other_certs, allow_fetching=True,
+                         revocation_mode=mode, moment=moment, best_signature_time=moment,
+                         retroactive_revinfo=True, fetchers=fetchers)
+        self.trust, self.claimed_moment, self.fetchers = list(trust), moment, fetchers
 
 
 def validation_context(trust: list[x509.Certificate], moment: datetime, *, online: bool,
@@ -69,17 +69,7 @@ def validation_context(trust: list[x509.Certificate], moment: datetime, *, onlin
                                  revocation_mode="soft-fail", moment=moment,
                                  best_signature_time=moment)
     fetchers = RequestsFetcherBackend(per_request_timeout=timeout).get_fetchers()
-    vc = _online_context(trust, moment, fetchers, "soft-fail")
-    _ONLINE[vc] = _Online(list(trust), moment, fetchers)
-    return vc
-
-
-def _online_context(trust: list[x509.Certificate], moment: datetime, fetchers: Fetchers,
-                    mode: str, other_certs: list[x509.Certificate] | None = None
-                    ) -> ValidationContext:
-    return ValidationContext(trust_roots=trust, other_certs=other_certs, allow_fetching=True,
-                             revocation_mode=mode, moment=moment, best_signature_time=moment,
-                             retroactive_revinfo=True, fetchers=fetchers)
+    return _OnlineContext(trust, moment, fetchers, "soft-fail")
 
 
 def _established(vc: ValidationContext, path: ValidationPath) -> bool:
@@ -87,12 +77,11 @@ def _established(vc: ValidationContext, path: ValidationPath) -> bool:
     certificate of ``path`` that names an OCSP responder or a CRL, although some source
     failed (e.g. OCSP down, CRL fine). Nothing is fetched again: the fetchers keep
     every answer and every failure."""
-    online = _ONLINE.get(vc)
-    if online is None:
+    if not isinstance(vc, _OnlineContext):
         return False
     # the path's CA certificates: the issuers of the CRLs to check again
-    strict = _online_context(online.trust, online.moment, online.fetchers, "hard-fail",
-                             list(path.iter_certs(include_root=False)))
+    strict = _OnlineContext(vc.trust, vc.claimed_moment, vc.fetchers, "hard-fail",
+                            list(path.iter_certs(include_root=False)))
     try:
         run_sync(async_validate_path(strict, path))
     except (PathValidationError, ValueError):
@@ -133,7 +122,7 @@ def revocation_failure(vc: ValidationContext, cert: x509.Certificate) -> Revocat
     not settle the status (OCSP ``unknown`` / ``tryLater`` / a response that does not
     verify, a stale or unusable CRL); ``None`` for any other reason (untrusted chain…)
     and offline. Uses what ``vc`` already fetched."""
-    if vc not in _ONLINE:
+    if not isinstance(vc, _OnlineContext):
         return None
 
     async def first_revinfo_error() -> tuple[InsufficientRevinfoError, ValidationPath] | None:
@@ -165,8 +154,7 @@ def _revoked_after_claimed_time(vc: ValidationContext, certs: list[x509.Certific
                                 ) -> tuple[str, datetime] | None:
     """A certificate of the validated path that a fetched CRL lists as revoked AFTER the
     claimed signing time (pyHanko accepts such a path: at the claimed time it was good)."""
-    online = _ONLINE.get(vc)
-    if online is None or not certs:
+    if not isinstance(vc, _OnlineContext) or not certs:
         return None
     wanted = {(c.issuer.hashable, c.serial_number): c for c in certs}
     for crl in vc.revinfo_manager.crls:
@@ -175,7 +163,7 @@ def _revoked_after_claimed_time(vc: ValidationContext, certs: list[x509.Certific
             for entry in crl["tbs_cert_list"]["revoked_certificates"] or []:
                 cert = wanted.get((issuer, entry["user_certificate"].native))
                 when = entry["revocation_date"].native
-                if cert is not None and when > online.moment:
+                if cert is not None and when > vc.claimed_moment:
                     name = cert.subject.native.get("common_name") or cert.subject.human_friendly
                     return name, when
         except (KeyError, TypeError, ValueError):
