@@ -48,36 +48,30 @@ def open_context(args):
     return AppContext(open_home(args), password_env=getattr(args, "password_env", None))
 
 
-def read_file(path: str, what: str = "tệp") -> bytes:
-    """The bytes of ``path``; ``what`` names the file in the message when it cannot be read:
-    "tệp" (a file), "tài liệu" (a document) or "gói hồ sơ" (a package). These Vietnamese
-    words are keys translated here, as whole sentences: callers pass them as they are."""
+def read_file(path: str, what: str = "file") -> bytes:
+    """The bytes of ``path``; ``what`` ("file", "document" or "package") names it in the
+    message when it cannot be read."""
     try:
         return Path(path).read_bytes()
     except FileNotFoundError as exc:
-        raise InvalidInput(_not_found(what, path)) from exc
+        raise InvalidInput(_read_problem(what, "missing", path, None)) from exc
     except OSError as exc:
-        raise InvalidInput(_not_readable(what, path, exc.strerror)) from exc
+        raise InvalidInput(_read_problem(what, "unreadable", path, exc.strerror)) from exc
 
 
-def _not_found(what: str, path: str) -> str:
-    if what == "tệp":
-        return tr("Không tìm thấy tệp «{path}».", path=path)
-    if what == "tài liệu":
-        return tr("Không tìm thấy tài liệu «{path}».", path=path)
-    if what == "gói hồ sơ":
-        return tr("Không tìm thấy gói hồ sơ «{path}».", path=path)
-    return tr("Không tìm thấy {what} «{path}».", what=what, path=path)
-
-
-def _not_readable(what: str, path: str, reason: str | None) -> str:
-    if what == "tệp":
-        return tr("Không đọc được tệp «{path}»: {reason}.", path=path, reason=reason)
-    if what == "tài liệu":
-        return tr("Không đọc được tài liệu «{path}»: {reason}.", path=path, reason=reason)
-    if what == "gói hồ sơ":
-        return tr("Không đọc được gói hồ sơ «{path}»: {reason}.", path=path, reason=reason)
-    return tr("Không đọc được {what} «{path}»: {reason}.", what=what, path=path, reason=reason)
+def _read_problem(what: str, problem: str, path: str, reason: str | None) -> str:
+    texts = {
+        ("file", "missing"): tr("Không tìm thấy tệp «{path}».", path=path),
+        ("document", "missing"): tr("Không tìm thấy tài liệu «{path}».", path=path),
+        ("package", "missing"): tr("Không tìm thấy gói hồ sơ «{path}».", path=path),
+        ("file", "unreadable"): tr("Không đọc được tệp «{path}»: {reason}.", path=path,
+                                   reason=reason),
+        ("document", "unreadable"): tr("Không đọc được tài liệu «{path}»: {reason}.", path=path,
+                                       reason=reason),
+        ("package", "unreadable"): tr("Không đọc được gói hồ sơ «{path}»: {reason}.",
+                                      path=path, reason=reason),
+    }
+    return texts[(what, problem)]
 
 
 def write_file(path: str, data: bytes) -> None:

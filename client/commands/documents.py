@@ -140,7 +140,7 @@ def cmd_validate(args) -> int:
     from client.documents.confirmations import submitted_documents
     from client.store.db import connect
 
-    doc = documents.parse(read_file(args.document, "tài liệu"))
+    doc = documents.parse(read_file(args.document, "document"))
     submitted: list[dict] = []
     period = doc.get("period") if isinstance(doc.get("period"), dict) else None
     home = open_home(args)
@@ -187,7 +187,7 @@ def cmd_render(args) -> int:
     from client import documents
     from client.render import render_pdf
 
-    doc = documents.parse(read_file(args.document, "tài liệu"))
+    doc = documents.parse(read_file(args.document, "document"))
     errors = [p for p in documents.validate(doc) if p.severity == "error"]
     if errors:
         raise InvalidInput(tr("Tài liệu «{document}» chưa hợp lệ.", document=args.document), errors)

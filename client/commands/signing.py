@@ -109,7 +109,7 @@ def cmd_sign(args) -> int:
             from client.attachments import read_files
 
             attached = read_files(args.attach)
-        data = read_file(args.input, "tài liệu")
+        data = read_file(args.input, "document")
         prepared = prepare(data, trust=ctx.trust(extra), attachments=attached)
         if prepared.next_role != args.role:
             raise InvalidInput(tr("Theo thứ tự ký, người ký tiếp theo là {next_role}, không phải {role}.",
@@ -195,7 +195,7 @@ def cmd_verify(args) -> int:
 
     home = open_home(args)
     trust = trust_anchors(home, args.trust or [])
-    report = verify_package(read_file(args.package, "gói hồ sơ"), trust,
+    report = verify_package(read_file(args.package, "package"), trust,
                             require_complete=args.require_complete, online=args.online,
                             fetch_timeout=args.timeout)
     if args.json:

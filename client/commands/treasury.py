@@ -140,7 +140,7 @@ def _flush_exit(result) -> int:
 def cmd_submit(args) -> int:
     ctx = open_context(args)
     try:
-        local_id = ctx.submit_package(read_file(args.package, "gói hồ sơ"),
+        local_id = ctx.submit_package(read_file(args.package, "package"),
                                       [Path(t) for t in args.trust or []])
         out(tr("Đã xếp hồ sơ vào hàng đợi gửi (#{id}); hồ sơ đã được lưu an toàn trên máy.", id=local_id))
         try:

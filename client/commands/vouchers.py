@@ -148,7 +148,7 @@ def cmd_vouchers(args) -> int:
     from client.catalogue import load
     from client.vouchers import order_lines, subtotals
 
-    doc = documents.parse(read_file(args.document, "tài liệu"))
+    doc = documents.parse(read_file(args.document, "document"))
     catalogue = load(home.path)
     rows = subtotals(doc)
     ordered = {ol.get("ndkt"): ol.get("amount") for ol in order_lines(doc) or []}
