@@ -199,18 +199,19 @@ def compute_person(person: Staff, rules: Rules, month: MonthRules, group: str = 
                for k, v in full_amounts.items()}
     gross = salary + sum(amounts.values())
     amount_items = {a.key: a for a in rules.amount_items}
+
+    def insurable_of(item_values: dict[str, int], amount_values: dict[str, int]) -> int:
+        return sum(v for k, v in item_values.items() if rules.pay_item(k).insurable) + sum(
+            v for k, v in amount_values.items() if k in amount_items and amount_items[k].insurable)
+
     on_full = pm is not None and pm.insurance_base == "full"
-    base_items, base_amounts = (full_items, full_amounts) if on_full else (items, amounts)
-    insurable = sum(v for k, v in base_items.items() if rules.pay_item(k).insurable) + sum(
-        v for k, v in base_amounts.items() if k in amount_items and amount_items[k].insurable)
+    insurable = insurable_of(full_items, full_amounts) if on_full else insurable_of(items, amounts)
     category = rules.category(person.category)
     insured = person.insurance != "none"
     if pm is not None and pm.no_insurance_unpaid_days is not None and (
             standard_days - Fraction(days) >= pm.no_insurance_unpaid_days):
         insured = False  # not paid for long enough this month: no contribution is due
-        # union dues then follow the pay actually received
-        insurable = sum(v for k, v in items.items() if rules.pay_item(k).insurable) + sum(
-            v for k, v in amounts.items() if k in amount_items and amount_items[k].insurable)
+        insurable = insurable_of(items, amounts)  # union dues follow the pay received
     schemes = [s for s in SCHEMES if insured and not (
         s == "bhtn" and (person.insurance == "no-unemployment"
                          or (category is not None and not category.unemployment_insurance)))]
