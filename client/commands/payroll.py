@@ -90,8 +90,9 @@ def cmd_payroll_compute(args) -> int:
                 data["base_salary"] = result.sheet.base_salary
                 data["rules_version"] = result.sheet.rules_version
                 data["standard_days"] = result.sheet.standard_days
-                data["days"] = {r.code or r.account: r.days for r in result.sheet.rows
-                                if r.days}
+                from client.payroll.compute import person_key
+
+                data["days"] = {person_key(r): r.days for r in result.sheet.rows if r.days}
             json_out(data)
         else:
             out(tr("Đã tạo {output}: {people} người, tổng {total} đồng (bản nháp #{draft}).",
