@@ -23,11 +23,6 @@ APP_TITLE = "KBNN Client"
 SMOKE_EXIT_ENV = "KBNN_CLIENT_SMOKE_EXIT"
 
 
-def _install_language(app: QApplication, lang: str | None) -> str:
-    """Vietnamese by default; English on request (kept for callers of the old name)."""
-    return install_language(app, lang)
-
-
 def create_main_window(ctx: Any) -> MainWindow:
     """The main window over ``ctx`` (a ``QApplication`` must exist)."""
     window = MainWindow(ctx)
