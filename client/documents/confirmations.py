@@ -20,7 +20,7 @@ from client.catalogue import Catalogue
 from client.catalogue import load as load_catalogue
 from client.documents import codec
 from client.documents.checks import CheckInputs, errors, run_checks, warnings
-from client.documents.model import KIND_VOUCHERS, summary
+from client.documents.model import KIND_VOUCHERS
 from client.errors import InvalidInput, Problem
 from client.i18n import tr
 from client.store.db import iso, transaction, utcnow
@@ -199,10 +199,6 @@ def refuse_unless_ok(gate: Gate) -> Gate:
         raise InvalidInput(tr("Chưa ký được: còn {count} cảnh báo chưa được xác nhận ({codes}).",
                               count=len(gate.unconfirmed), codes=codes), gate.unconfirmed)
     return gate
-
-
-def stored_summary(conn: sqlite3.Connection, local_id: int) -> dict:
-    return summary(codec.parse(bytes(_stored(conn, local_id)["document_json"])))
 
 
 __all__ = ["Gate", "SUBMITTED_STATES", "check_stored", "confirm_warnings", "confirmations",

@@ -127,9 +127,6 @@ class Sheet:
             self.legacy = encoding or ", ".join(sorted(seen))
             self.converted = count
 
-    # The foundation's name for it.
-    fix_legacy_text = fix_text
-
     def note(self, file_name: str) -> str | None:
         """What was converted, for the user (Vietnamese), or None."""
         where = (tr("trang «{sheet}» của tệp «{file}»", sheet=self.name, file=file_name)
@@ -565,21 +562,3 @@ def _ods_hidden(path: Path) -> dict[str, tuple[set[int], set[int]]]:
             elif event == "end" and tag == "table-row":
                 el.clear()
     return out
-
-
-def find_columns(cells: Iterable[Any], variants: dict[str, tuple[str, ...]]) -> dict[str, int]:
-    """Map field -> column index for the headings in ``cells`` (first match wins).
-
-    ``variants`` lists, for each field, heading keys (see ``heading_key``) in
-    order of preference.
-    """
-    keys = [heading_key(c) for c in cells]
-    found: dict[str, int] = {}
-    for name, options in variants.items():
-        for option in options:
-            if option in keys:
-                idx = keys.index(option)
-                if idx not in found.values():
-                    found[name] = idx
-                    break
-    return found

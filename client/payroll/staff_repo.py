@@ -143,11 +143,6 @@ class PayrollRunRepo:
                               (period,)).fetchone()
         return json.loads(r["sheet_json"]) if r is not None else None
 
-    def latest_before(self, period: str) -> dict | None:
-        r = self.conn.execute("SELECT sheet_json FROM payroll_runs WHERE period < ?"
-                              " ORDER BY period DESC, created_at DESC LIMIT 1", (period,)).fetchone()
-        return json.loads(r["sheet_json"]) if r is not None else None
-
 
 class MappingRepo:
     """The column mapping (``--map``) remembered per unit and document kind."""
